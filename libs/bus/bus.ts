@@ -1,0 +1,311 @@
+/**
+ * The only user of the Kafka client. Services see a small surface (publish, consume batches
+ * with offsets kept by the caller, ensure topics) so the client can be swapped in one module.
+ */
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  CompressionTypes,
+  type Admin,
+  type Consumer,
+  type Producer,
+  type KafkaMessage,
+  type EachBatchPayload,
+} from 'kafkajs';
+import { AttestryError } from '../core/index.js';
+import type { TopicSpec } from './topics.js';
+
+export interface BusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Receives the client's own log lines (warn and above) as structured objects. */
+  log?: (level: 'error' | 'warn' | 'info', message: string, extra: Record<string, unknown>) => void;
+}
+
+export interface OutgoingMessage {
+  key: string | Buffer | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestamp: number;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+  /** Highest offset the broker knows for this partition (for lag metrics). */
+  highWatermark: number;
+}
+
+export interface BatchContext {
+  /** False once the partition was revoked (rebalance) or the consumer is stopping: do not commit. */
+  isActive(): boolean;
+  heartbeat(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /**
+   * Offsets live in PostgreSQL with the data (exactly-once effect). Called on every group join
+   * for each assigned partition: returns the next offset to read, or null to start at the
+   * beginning. kafkajs has no assign(): we seek on join instead.
+   */
+  loadOffsets(topic: string, partitions: number[]): Promise<Map<number, number>>;
+  /** Handles one partition's batch; must commit data and offsets atomically itself. */
+  handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void>;
+  maxBytesPerPartition?: number;
+  maxBytes?: number;
+  minBytes?: number;
+  maxWaitTimeInMs?: number;
+  sessionTimeoutMs?: number;
+}
+
+export interface BusConsumer {
+  stop(): Promise<void>;
+  /** Partitions currently assigned to this member. */
+  assignment(): Array<{ topic: string; partition: number }>;
+}
+
+export class Bus {
+  private readonly kafka: Kafka;
+  private producerPromise: Promise<Producer> | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(opts: BusOptions) {
+    const log = opts.log;
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      connectionTimeout: 5000,
+      requestTimeout: 30000,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry) => {
+        if (!log) return;
+        const { message, ...extra } = entry.log;
+        const level =
+          entry.level === KafkaLogLevel.ERROR
+            ? 'error'
+            : entry.level === KafkaLogLevel.WARN
+              ? 'warn'
+              : 'info';
+        log(level, String(message), { namespace: entry.namespace, ...extra });
+      },
+    });
+  }
+
+  /** Creates missing topics with their partition counts and configs; existing ones are kept. */
+  async ensureTopics(specs: TopicSpec[]): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.name));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            replicationFactor: -1,
+            configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }
+      return missing.map((s) => s.name);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Problems preventing readiness: empty when the cluster answers. */
+  async check(): Promise<string[]> {
+    try {
+      await this.withAdmin((a) => a.describeCluster());
+      return [];
+    } catch (e) {
+      return [`kafka: ${e instanceof Error ? e.message : String(e)}`];
+    }
+  }
+
+  private producer(): Promise<Producer> {
+    if (!this.producerPromise) {
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        allowAutoTopicCreation: false,
+      });
+      this.producerPromise = p.connect().then(() => p);
+      this.producerPromise.catch(() => {
+        this.producerPromise = undefined;
+      });
+    }
+    return this.producerPromise;
+  }
+
+  /**
+   * Publishes messages (idempotent producer, acks=all). Errors are mapped: a record over the
+   * broker's limit is BUS_MESSAGE_TOO_LARGE; an unreachable or overloaded cluster is
+   * BUS_UNAVAILABLE (callers answer 503 + Retry-After).
+   */
+  async publish(
+    topic: string,
+    messages: OutgoingMessage[],
+  ): Promise<Array<{ partition: number; offset: number }>> {
+    if (messages.length === 0) return [];
+    try {
+      const producer = await this.producer();
+      const result = await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.headers ? { headers: m.headers } : {}),
+        })),
+      });
+      return result.map((r) => ({ partition: r.partition, offset: Number(r.baseOffset ?? r.offset ?? -1) }));
+    } catch (e) {
+      throw mapKafkaError(e);
+    }
+  }
+
+  async consume(opts: ConsumerOptions): Promise<BusConsumer> {
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs ?? 10000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 30000,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 16 * 1024 * 1024,
+      maxBytes: opts.maxBytes ?? 32 * 1024 * 1024,
+      minBytes: opts.minBytes ?? 1,
+      maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 100,
+      retry: { retries: 8 },
+    });
+    this.consumers.add(consumer);
+    let assigned: Array<{ topic: string; partition: number }> = [];
+    // Generation counter: a batch fetched before a rebalance must not commit after it.
+    let generation = 0;
+    let running = true;
+
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      generation += 1;
+      const assignment = event.payload.memberAssignment as Record<string, number[]>;
+      assigned = Object.entries(assignment).flatMap(([topic, parts]) =>
+        parts.map((partition) => ({ topic, partition })),
+      );
+    });
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
+
+    // Seek on every join to the offsets stored with the data: the first batch of each partition
+    // in a new generation triggers the seek and is dropped (it may predate the seek; kafkajs
+    // only allows seek once run() started), and the next fetch starts at the stored offset.
+    const seeked = new Map<string, number>();
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload: EachBatchPayload) => {
+        const gen = generation;
+        const { batch } = payload;
+        const tp = `${batch.topic}:${batch.partition}`;
+        if (seeked.get(tp) !== gen) {
+          const offsets = await opts.loadOffsets(batch.topic, [batch.partition]);
+          consumer.seek({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: String(offsets.get(batch.partition) ?? 0),
+          });
+          seeked.set(tp, gen);
+          return;
+        }
+        const messages = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+        const ctx: BatchContext = {
+          isActive: () => running && gen === generation && payload.isRunning() && !payload.isStale(),
+          heartbeat: () => payload.heartbeat(),
+        };
+        await opts.handleBatch(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            messages,
+            highWatermark: Number(batch.highWatermark),
+          },
+          ctx,
+        );
+        const last = messages.at(-1);
+        if (last) payload.resolveOffset(String(last.offset));
+      },
+    });
+
+    return {
+      assignment: () => [...assigned],
+      stop: async () => {
+        running = false;
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.disconnect().catch(() => undefined);
+    this.consumers.clear();
+    if (this.producerPromise) {
+      const p = await this.producerPromise.catch(() => undefined);
+      this.producerPromise = undefined;
+      await p?.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {}))
+    if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  return {
+    topic,
+    partition,
+    offset: Number(m.offset),
+    key: m.key,
+    value: m.value,
+    headers,
+    timestamp: Number(m.timestamp),
+  };
+}
+
+function mapKafkaError(e: unknown): AttestryError {
+  const err = e as { type?: string; name?: string; message?: string; cause?: { type?: string } };
+  const type = err.type ?? err.cause?.type ?? '';
+  const message = err.message ?? String(e);
+  if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE' || /too large/i.test(message)) {
+    return new AttestryError('BUS_MESSAGE_TOO_LARGE', 'the message is larger than the topic accepts', {
+      cause: e,
+    });
+  }
+  return new AttestryError('BUS_UNAVAILABLE', `kafka: ${message}`, { cause: e });
+}

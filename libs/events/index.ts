@@ -1,0 +1,57 @@
+/**
+ * Event payloads on Attestry's topics, each a versioned zod schema (DESIGN.md "Topics").
+ * Every consumer parses what it reads with these and sends what does not parse to
+ * attestry.rejected with the reason: nothing is dropped silently.
+ */
+import { z } from 'zod';
+
+/** attestry.submissions, key = entry hash (hex). `input` is verified again by the sequencer. */
+export const SubmissionEvent = z.object({
+  v: z.literal(1),
+  /** The gateway's (or producer's) id for the request, for tracing. */
+  requestId: z.string().min(1).max(128),
+  receivedAt: z.iso.datetime(),
+  /** Who produced it: 'gateway', 'cli', 'generator', ... (informational, never trusted). */
+  source: z.string().min(1).max(64),
+  /** The signing event as submitted (a Sigstore bundle, a DSSE envelope with its key, or a hashedrekord). */
+  input: z.unknown(),
+});
+export type SubmissionEvent = z.infer<typeof SubmissionEvent>;
+
+/** attestry.rejected, key = entry hash when known. */
+export const RejectedEvent = z.object({
+  v: z.literal(1),
+  rejectedAt: z.iso.datetime(),
+  rejectedBy: z.enum(['gateway', 'sequencer', 'indexer', 'monitor']),
+  /** An AttestryError code such as SIGNATURE_INVALID or INPUT_MALFORMED. */
+  reason: z.string().min(1),
+  message: z.string(),
+  /** Where it came from, when it came from Kafka. */
+  origin: z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().int() }).optional(),
+  /** The rejected payload: the original bytes as base64 (may be truncated, see `truncated`). */
+  payloadBase64: z.string(),
+  truncated: z.boolean(),
+});
+export type RejectedEvent = z.infer<typeof RejectedEvent>;
+
+/** attestry.checkpoints, key = origin. */
+export const CheckpointEvent = z.object({
+  v: z.literal(1),
+  origin: z.string(),
+  treeSize: z.number().int().nonnegative(),
+  rootHash: z.string(),
+  /** The signed note, verbatim. */
+  note: z.string(),
+  publishedAt: z.iso.datetime(),
+});
+export type CheckpointEvent = z.infer<typeof CheckpointEvent>;
+
+/** attestry.alerts, key = origin or signer. */
+export const AlertEvent = z.object({
+  v: z.literal(1),
+  kind: z.enum(['split-view', 'inconsistent-checkpoint', 'watched-signer']),
+  raisedAt: z.iso.datetime(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AlertEvent = z.infer<typeof AlertEvent>;

@@ -1,0 +1,68 @@
+/**
+ * The test stack: its own Kafka broker (ports 19092/19093), its own data folder
+ * (.attestry-test/) and its own databases on the local PostgreSQL cluster (or on
+ * ATTESTRY_TEST_DATABASE_URL), so `npm test` passes whether or not `npm start` runs.
+ * It stops only what it started.
+ */
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  ensureInfra,
+  settingsFromEnv,
+  stopKafka,
+  stopPostgresIfStarted,
+  type StackSettings,
+} from '../cli/stack.js';
+
+export interface TestStack {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export function testSettings(root: string): StackSettings {
+  const env = process.env;
+  const base = settingsFromEnv(root, {
+    ATTESTRY_HOME: env['ATTESTRY_TEST_HOME'] ?? path.join(root, '.attestry-test'),
+    ATTESTRY_DB_NAME: 'attestry_test',
+    KAFKA_PORT: env['ATTESTRY_TEST_KAFKA_PORT'] ?? '19092',
+    KAFKA_CONTROLLER_PORT: env['ATTESTRY_TEST_KAFKA_CONTROLLER_PORT'] ?? '19093',
+    ...(env['ATTESTRY_TEST_KAFKA_BROKERS'] ? { KAFKA_BROKERS: env['ATTESTRY_TEST_KAFKA_BROKERS'] } : {}),
+    ...(env['ATTESTRY_TEST_DATABASE_URL'] ? { DATABASE_URL: env['ATTESTRY_TEST_DATABASE_URL'] } : {}),
+    GATEWAY_PORT: '18080',
+    API_PORT: '14000',
+    SEQUENCER_PORT: '18081',
+    INDEXER_PORT: '18082',
+    MONITOR_PORT: '18083',
+    LOG_LEVEL: 'warn',
+  });
+  return base;
+}
+
+export async function startTestStack(root: string): Promise<TestStack> {
+  // The services run from dist/: build once for the whole run.
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+    { stdio: 'inherit', cwd: root },
+  );
+  if (tsc.status !== 0) throw new Error('build failed');
+  const s = testSettings(root);
+  const t0 = Date.now();
+  const infra = await ensureInfra(s, (line) => process.stderr.write(`test-stack: ${line}\n`));
+  process.stderr.write(
+    `test-stack: kafka and postgres ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+  return {
+    env: {
+      ATTESTRY_TEST_STACK: '1',
+      ATTESTRY_TEST_HOME: s.home,
+      ATTESTRY_TEST_KAFKA_BROKERS: infra.brokers.join(','),
+      ATTESTRY_TEST_ADMIN_URL: infra.adminUrl,
+      ATTESTRY_TEST_SERVICE_URLS: JSON.stringify(infra.serviceUrls),
+    },
+    stop: async () => {
+      if (infra.startedKafka) stopKafka(s);
+      stopPostgresIfStarted(s, (line) => process.stderr.write(`test-stack: ${line}\n`));
+    },
+  };
+}
