@@ -9,10 +9,13 @@ export const ERROR_CODES = [
   // encodings and input shape
   'INPUT_MALFORMED',
   'INPUT_TOO_LARGE',
+  'ENTRY_TOO_LARGE',
+  'RATE_LIMITED',
   // Merkle tree and tiles (RFC 6962 / RFC 9162, C2SP tlog-tiles)
   'MERKLE_INVALID_ARGUMENT',
   'MERKLE_PROOF_INVALID',
   'MERKLE_ROOT_MISMATCH',
+  'MERKLE_TILE_MISSING',
   // signed notes and checkpoints (C2SP signed-note, tlog-checkpoint, tlog-cosignature)
   'NOTE_MALFORMED',
   'NOTE_SIGNATURE_INVALID',

@@ -16,3 +16,5 @@ export {
   SERVICE_NAMES,
   type ServiceName,
 } from './roles.js';
+export * as tlogStore from './tlog-store.js';
+export type { StoredTile, StoredEntry, StoredAttestation, StoredCheckpoint, TreeHead } from './tlog-store.js';

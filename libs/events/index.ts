@@ -18,6 +18,34 @@ export const SubmissionEvent = z.object({
 });
 export type SubmissionEvent = z.infer<typeof SubmissionEvent>;
 
+/**
+ * attestry.entries, key = log index (decimal). The attestation rides inline up to a size limit,
+ * by hash beyond it (claim check: GET /api/v1/attestations/sha256:<hex> on the gateway).
+ */
+export const EntryEvent = z.object({
+  v: z.literal(1),
+  logIndex: z.number().int().nonnegative(),
+  /** Hex RFC 6962 leaf hash: the entry id. */
+  leafHash: z.string().regex(/^[0-9a-f]{64}$/),
+  kind: z.enum(['hashedrekord', 'dsse']),
+  /** Base64 of the canonical entry body (the leaf's bytes). */
+  body: z.string(),
+  /** Unix seconds. */
+  integratedTime: z.number().int().nonnegative(),
+  /** Hex SHA-256 of the log's ECDSA key (Rekor v1 logID). */
+  logId: z.string().regex(/^[0-9a-f]{64}$/),
+  attestation: z
+    .object({
+      hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+      mediaType: z.string(),
+      size: z.number().int().nonnegative(),
+      /** Base64 content, present when size <= the inline limit. */
+      content: z.string().optional(),
+    })
+    .nullable(),
+});
+export type EntryEvent = z.infer<typeof EntryEvent>;
+
 /** attestry.rejected, key = entry hash when known. */
 export const RejectedEvent = z.object({
   v: z.literal(1),

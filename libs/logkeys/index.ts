@@ -1,0 +1,78 @@
+/**
+ * The log's two keys (DESIGN.md "The log"): Ed25519 for C2SP verifiers and witnesses, ECDSA
+ * P-256 for Sigstore verifiers (checkpoints and signed entry timestamps). Made once into the
+ * log's data folder (mode 0600), or loaded from files or PEM text an operator names. The
+ * sequencer, the gateway and `attestry trusted-root` read the same keys, so a restart keeps
+ * every exported trusted root valid. Private keys are never logged: this module returns
+ * KeyObjects, whose inspection prints no key material.
+ */
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { AttestryError, crypto, toHex, type KeyObject } from '../core/index.js';
+
+export interface LogKeySource {
+  /** Folder where keys are made on first use: `<ATTESTRY_HOME>/keys`. */
+  dir: string;
+  /** PKCS#8 PEM text or a path to it, overriding the folder (LOG_ED25519_KEY / LOG_ED25519_KEY_FILE). */
+  ed25519Pem?: string;
+  ed25519File?: string;
+  ecdsaPem?: string;
+  ecdsaFile?: string;
+}
+
+export interface LogKeys {
+  ed25519: { privateKey: KeyObject; publicKey: KeyObject };
+  ecdsa: { privateKey: KeyObject; publicKey: KeyObject };
+  /** Rekor v1 log id: hex SHA-256 of the ECDSA key's DER SPKI. */
+  logId: string;
+}
+
+const ED25519_FILE = 'log-ed25519.key';
+const ECDSA_FILE = 'log-ecdsa-p256.key';
+
+function loadOrCreate(dir: string, file: string, type: 'ed25519' | 'ecdsa-p256', pem?: string, pemFile?: string): KeyObject {
+  if (pem) return parse(pem, 'inline PEM');
+  if (pemFile) return parse(readFileSync(pemFile, 'utf8'), pemFile);
+  const p = path.join(dir, file);
+  if (!existsSync(p)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const { privateKey } = crypto.generateKeyPair(type);
+    // Written to a temporary file, then hard-linked into place: link() is atomic and fails if
+    // the key exists, so two processes racing on first start agree on one complete key.
+    const tmp = `${p}.${process.pid}.tmp`;
+    writeFileSync(tmp, crypto.pkcs8Pem(privateKey), { mode: 0o600 });
+    try {
+      linkSync(tmp, p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+  chmodSync(p, 0o600);
+  return parse(readFileSync(p, 'utf8'), p);
+
+  function parse(text: string, where: string): KeyObject {
+    let key: KeyObject;
+    try {
+      key = crypto.createPrivateKey(text);
+    } catch (e) {
+      throw new AttestryError('KEY_MALFORMED', `the log key in ${where} is not a PKCS#8 PEM private key`, { cause: e });
+    }
+    const ok = type === 'ed25519' ? key.asymmetricKeyType === 'ed25519' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    if (!ok) throw new AttestryError('KEY_MALFORMED', `the log key in ${where} is not ${type === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}`);
+    return key;
+  }
+}
+
+export function loadLogKeys(source: LogKeySource): LogKeys {
+  const ed = loadOrCreate(source.dir, ED25519_FILE, 'ed25519', source.ed25519Pem, source.ed25519File);
+  const ec = loadOrCreate(source.dir, ECDSA_FILE, 'ecdsa-p256', source.ecdsaPem, source.ecdsaFile);
+  const edPub = crypto.createPublicKey(crypto.spkiPem(ed));
+  const ecPub = crypto.createPublicKey(crypto.spkiPem(ec));
+  return {
+    ed25519: { privateKey: ed, publicKey: edPub },
+    ecdsa: { privateKey: ec, publicKey: ecPub },
+    logId: toHex(crypto.sha256(crypto.spkiDer(ecPub))),
+  };
+}
