@@ -136,3 +136,16 @@ export function ed25519Seed(privateKey: KeyObject): Buffer {
   const der = privateKey.export({ type: 'pkcs8', format: 'der' });
   return der.subarray(der.length - 32);
 }
+
+/** A random (v4) UUID, e.g. for request ids. */
+export function randomUuid(): string {
+  return nodeCrypto.randomUUID();
+}
+
+/**
+ * SHA-256 of one buffer in a single native call (crypto.hash, Node >= 20.12): about twice as fast
+ * as createHash for small inputs such as the 65-byte Merkle node preimages hashed in bulk.
+ */
+export function sha256Once(data: Uint8Array): Buffer {
+  return nodeCrypto.hash('sha256', data, 'buffer');
+}

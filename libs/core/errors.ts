@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'TIMESTAMP_INVALID',
   'DIGEST_MISMATCH',
   'KEY_UNSUPPORTED',
+  'KEY_UNTRUSTED',
   // formats (in-toto, SLSA, SPDX, CycloneDX)
   'FORMAT_MALFORMED',
   'FORMAT_UNSUPPORTED',
