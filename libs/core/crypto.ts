@@ -149,3 +149,21 @@ export function randomUuid(): string {
 export function sha256Once(data: Uint8Array): Buffer {
   return nodeCrypto.hash('sha256', data, 'buffer');
 }
+
+/**
+ * Elliptic-curve scalar multiplications done by OpenSSL through ECDH, for verifying ECDSA over a
+ * digest (which node:crypto's verify cannot do: it always hashes its input). Public values only.
+ * `scalar` must be in [1, n-1], big-endian, padded to the curve size; throws otherwise.
+ */
+export function ecMultiplyBase(curve: 'prime256v1' | 'secp384r1', scalar: Uint8Array): Buffer {
+  const ecdh = nodeCrypto.createECDH(curve);
+  ecdh.setPrivateKey(scalar);
+  return ecdh.getPublicKey();
+}
+
+/** The x-coordinate of scalar·point (point uncompressed, validated by OpenSSL as on the curve). */
+export function ecMultiplyX(curve: 'prime256v1' | 'secp384r1', scalar: Uint8Array, point: Uint8Array): Buffer {
+  const ecdh = nodeCrypto.createECDH(curve);
+  ecdh.setPrivateKey(scalar);
+  return ecdh.computeSecret(point);
+}
