@@ -2,11 +2,24 @@
  * `attestry`: one binary for running the stack and for users' commands.
  * Each command lives in its own module; this file only dispatches.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runUp, runDown, runStatus } from './commands/stack-commands.js';
+import { runKeygen, runTrustedRoot } from './commands/key-commands.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository (or installed package) root: the nearest folder above this file with a package.json. */
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) return from;
+    dir = up;
+  }
+  return dir;
+}
+
+const root = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 const USAGE = `attestry <command> [options]
 
@@ -17,6 +30,10 @@ Stack:
   down                 stop what \`attestry up\` started
   status               say what runs
 
+Keys and trust (no running stack needed):
+  keygen --out PREFIX  make a signing key pair (ecdsa-p256 or ed25519)
+  trusted-root         print a Sigstore TrustedRoot naming this log's key
+
 Run \`attestry <command> --help\` for a command's options.
 Environment: ATTESTRY_HOME, KAFKA_BROKERS, DATABASE_URL, GATEWAY_PORT, API_PORT, ... (README.md).`;
 
@@ -26,6 +43,8 @@ const COMMANDS: Record<string, Command> = {
   up: runUp,
   down: runDown,
   status: runStatus,
+  keygen: runKeygen,
+  'trusted-root': runTrustedRoot,
 };
 
 async function main(): Promise<number> {

@@ -43,6 +43,8 @@ export interface StackSettings {
   host: string;
   ports: Record<ServiceName, number>;
   logLevel: string;
+  /** Prefix of topic names and consumer groups. */
+  topicPrefix: string;
   /** Extra environment for every service (e.g. configuration the operator set). */
   serviceEnv?: Record<string, string>;
 }
@@ -129,7 +131,7 @@ export async function ensureInfra(s: StackSettings, say: Say): Promise<Infra> {
   await ensureServiceRoles(adminUrl, passwords);
   const bus = new Bus({ brokers, clientId: 'attestry-up' });
   try {
-    const created = await bus.ensureTopics(topicSpecs());
+    const created = await bus.ensureTopics(topicSpecs(s.topicPrefix));
     if (created.length > 0) say(`kafka: created topics ${created.join(', ')}`);
   } finally {
     await bus.close();
@@ -164,6 +166,7 @@ export function serviceEnv(s: StackSettings, infra: Infra, name: ServiceName): R
     HOST: s.host,
     PORT: String(s.ports[name]),
     LOG_LEVEL: s.logLevel,
+    TOPIC_PREFIX: s.topicPrefix,
     KAFKA_BROKERS: infra.brokers.join(','),
     DATABASE_URL: infra.serviceUrls[name],
     ATTESTRY_HOME: s.home,
@@ -338,5 +341,6 @@ export function settingsFromEnv(root: string, env: NodeJS.ProcessEnv): StackSett
       monitor: num('MONITOR_PORT', DEFAULT_PORTS.monitor),
     },
     logLevel: env['LOG_LEVEL'] ?? 'info',
+    topicPrefix: env['TOPIC_PREFIX'] ?? 'attestry.',
   };
 }

@@ -8,4 +8,12 @@ export {
   type ConsumerOptions,
   type BusConsumer,
 } from './bus.js';
-export { TOPIC_NAMES, MAX_MESSAGE_BYTES, topicSpecs, type TopicSpec } from './topics.js';
+export {
+  TOPIC_NAMES,
+  DEFAULT_TOPIC_PREFIX,
+  MAX_MESSAGE_BYTES,
+  topicNames,
+  topicSpecs,
+  type TopicSpec,
+  type TopicNames,
+} from './topics.js';

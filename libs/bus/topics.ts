@@ -11,23 +11,43 @@ export interface TopicSpec {
   config: Record<string, string>;
 }
 
-export const TOPIC_NAMES = {
-  submissions: 'attestry.submissions',
-  entries: 'attestry.entries',
-  checkpoints: 'attestry.checkpoints',
-  rejected: 'attestry.rejected',
-  alerts: 'attestry.alerts',
-} as const;
+/** Topic names share a prefix (default `attestry.`), so isolated deployments or tests can share a cluster. */
+export const DEFAULT_TOPIC_PREFIX = 'attestry.';
+
+export interface TopicNames {
+  submissions: string;
+  entries: string;
+  checkpoints: string;
+  rejected: string;
+  alerts: string;
+}
+
+export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
+  return {
+    submissions: `${prefix}submissions`,
+    entries: `${prefix}entries`,
+    checkpoints: `${prefix}checkpoints`,
+    rejected: `${prefix}rejected`,
+    alerts: `${prefix}alerts`,
+  };
+}
+
+/** The default names, as DESIGN.md lists them. */
+export const TOPIC_NAMES: TopicNames = topicNames();
 
 const big = { 'max.message.bytes': String(MAX_MESSAGE_BYTES) };
 
-export function topicSpecs(partitions: { submissions?: number; entries?: number } = {}): TopicSpec[] {
+export function topicSpecs(
+  prefix: string = DEFAULT_TOPIC_PREFIX,
+  partitions: { submissions?: number; entries?: number } = {},
+): TopicSpec[] {
+  const names = topicNames(prefix);
   return [
-    { name: TOPIC_NAMES.submissions, partitions: partitions.submissions ?? 6, config: { ...big } },
-    { name: TOPIC_NAMES.entries, partitions: partitions.entries ?? 6, config: { ...big } },
+    { name: names.submissions, partitions: partitions.submissions ?? 6, config: { ...big } },
+    { name: names.entries, partitions: partitions.entries ?? 6, config: { ...big } },
     // One partition: checkpoints are totally ordered, and the monitor reads them in order.
-    { name: TOPIC_NAMES.checkpoints, partitions: 1, config: { 'cleanup.policy': 'delete' } },
-    { name: TOPIC_NAMES.rejected, partitions: 3, config: { ...big } },
-    { name: TOPIC_NAMES.alerts, partitions: 1, config: {} },
+    { name: names.checkpoints, partitions: 1, config: { 'cleanup.policy': 'delete' } },
+    { name: names.rejected, partitions: 3, config: { ...big } },
+    { name: names.alerts, partitions: 1, config: {} },
   ];
 }

@@ -2,6 +2,7 @@
  * Configuration from the environment, through one zod schema per service. Pure: the caller
  * (a service's main.ts, the only reader of process.env) passes the environment in.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AttestryError } from '../core/index.js';
 
@@ -87,7 +88,41 @@ export function loadConfig<S extends z.ZodType>(
 /** Variables every service reads. */
 export const commonServiceConfig = {
   HOST: host,
+  /** Prefix of every topic name and consumer group (default `attestry.`). */
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits, dots, dashes or underscores')
+    .default('attestry.'),
   LOG_LEVEL: logLevel,
   KAFKA_BROKERS: kafkaBrokers,
   DATABASE_URL: databaseUrl,
+};
+
+/** Reads JSON configuration files (trusted roots, key lists) named by a service's variables. */
+export function readJsonFiles(files: readonly string[]): unknown[] {
+  return files.map((f) => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8')) as unknown;
+    } catch (e) {
+      throw new AttestryError(
+        'CONFIG_INVALID',
+        `cannot read JSON from ${f}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
+    }
+  });
+}
+
+/** Certificate authorities a signer's certificate may chain to, besides Sigstore's public-good roots. */
+export const trustConfig = {
+  /** Comma-separated Sigstore TrustedRoot JSON files (an operator's own CA, a staging instance). */
+  TRUSTED_ROOT_FILES: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((f) => f.trim())
+        .filter((f) => f.length > 0),
+    ),
 };

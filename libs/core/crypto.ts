@@ -162,7 +162,11 @@ export function ecMultiplyBase(curve: 'prime256v1' | 'secp384r1', scalar: Uint8A
 }
 
 /** The x-coordinate of scalar·point (point uncompressed, validated by OpenSSL as on the curve). */
-export function ecMultiplyX(curve: 'prime256v1' | 'secp384r1', scalar: Uint8Array, point: Uint8Array): Buffer {
+export function ecMultiplyX(
+  curve: 'prime256v1' | 'secp384r1',
+  scalar: Uint8Array,
+  point: Uint8Array,
+): Buffer {
   const ecdh = nodeCrypto.createECDH(curve);
   ecdh.setPrivateKey(scalar);
   return ecdh.computeSecret(point);

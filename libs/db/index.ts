@@ -18,3 +18,4 @@ export {
 } from './roles.js';
 export * as tlogStore from './tlog-store.js';
 export type { StoredTile, StoredEntry, StoredAttestation, StoredCheckpoint, TreeHead } from './tlog-store.js';
+export { TlogReader, type Proof } from './tlog-reader.js';

@@ -81,7 +81,9 @@ export interface LeaderInfo {
 }
 
 export async function readLeader(db: Db): Promise<LeaderInfo> {
-  const r = (await db.query<{ epoch: number; holder: string; backend_pid: number | null; silent_ms: string }>(Q_LEADER)).rows[0];
+  const r = (
+    await db.query<{ epoch: number; holder: string; backend_pid: number | null; silent_ms: string }>(Q_LEADER)
+  ).rows[0];
   if (!r) throw new Error('tlog.leader row is missing: run the migrations');
   return { epoch: r.epoch, holder: r.holder, backendPid: r.backend_pid, silentMs: Number(r.silent_ms) };
 }
@@ -99,8 +101,10 @@ export async function lockEpoch(client: PoolClient): Promise<number> {
 
 // ---- consumer offsets (exactly-once effect) -----------------------------------------------
 
-const Q_OFFSETS = 'SELECT partition, next_offset FROM tlog.consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])';
-const Q_LOCK_OFFSET = 'SELECT next_offset FROM tlog.consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE';
+const Q_OFFSETS =
+  'SELECT partition, next_offset FROM tlog.consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])';
+const Q_LOCK_OFFSET =
+  'SELECT next_offset FROM tlog.consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE';
 const Q_INSERT_OFFSET = `
   INSERT INTO tlog.consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
   ON CONFLICT (consumer, topic, partition) DO NOTHING`;
@@ -108,19 +112,41 @@ const Q_ADVANCE_OFFSET = `
   UPDATE tlog.consumer_offsets SET next_offset = $5, updated_at = now()
    WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $4`;
 
-export async function loadOffsets(db: Db, consumer: string, topic: string, partitions: number[]): Promise<Map<number, number>> {
-  const rows = (await db.query<{ partition: number; next_offset: number }>(Q_OFFSETS, [consumer, topic, partitions])).rows;
+export async function loadOffsets(
+  db: Db,
+  consumer: string,
+  topic: string,
+  partitions: number[],
+): Promise<Map<number, number>> {
+  const rows = (
+    await db.query<{ partition: number; next_offset: number }>(Q_OFFSETS, [consumer, topic, partitions])
+  ).rows;
   return new Map(rows.map((r) => [r.partition, r.next_offset]));
 }
 
 /** Locks the partition's offset row for the batch (creating it at 0 on first use). */
-export async function lockOffset(client: PoolClient, consumer: string, topic: string, partition: number): Promise<number> {
+export async function lockOffset(
+  client: PoolClient,
+  consumer: string,
+  topic: string,
+  partition: number,
+): Promise<number> {
   await client.query(Q_INSERT_OFFSET, [consumer, topic, partition, 0]);
-  return (await client.query<{ next_offset: number }>(Q_LOCK_OFFSET, [consumer, topic, partition])).rows[0]?.next_offset ?? 0;
+  return (
+    (await client.query<{ next_offset: number }>(Q_LOCK_OFFSET, [consumer, topic, partition])).rows[0]
+      ?.next_offset ?? 0
+  );
 }
 
 /** Advances only from the expected stored value; false means someone else moved it. */
-export async function advanceOffset(client: PoolClient, consumer: string, topic: string, partition: number, expected: number, next: number): Promise<boolean> {
+export async function advanceOffset(
+  client: PoolClient,
+  consumer: string,
+  topic: string,
+  partition: number,
+  expected: number,
+  next: number,
+): Promise<boolean> {
   return (await client.query(Q_ADVANCE_OFFSET, [consumer, topic, partition, expected, next])).rowCount === 1;
 }
 
@@ -128,7 +154,8 @@ export async function advanceOffset(client: PoolClient, consumer: string, topic:
 
 const Q_HEAD_FOR_UPDATE = 'SELECT tree_size, root_hash FROM tlog.tree_head WHERE id = 1 FOR UPDATE';
 const Q_HEAD = 'SELECT tree_size, root_hash FROM tlog.tree_head WHERE id = 1';
-const Q_SET_HEAD = 'UPDATE tlog.tree_head SET tree_size = $2, root_hash = $3, updated_at = now() WHERE id = 1 AND tree_size = $1';
+const Q_SET_HEAD =
+  'UPDATE tlog.tree_head SET tree_size = $2, root_hash = $3, updated_at = now() WHERE id = 1 AND tree_size = $1';
 const Q_EXISTING_LEAVES = 'SELECT leaf_hash, log_index FROM tlog.entries WHERE leaf_hash = ANY($1::bytea[])';
 const Q_TILES = `
   SELECT t.level, t.idx, t.width, t.hashes
@@ -146,7 +173,8 @@ const Q_INSERT_ATTESTATIONS = `
   INSERT INTO tlog.attestations (hash, media_type, content)
   SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[])
   ON CONFLICT (hash) DO NOTHING`;
-const Q_INSERT_CHECKPOINT = 'INSERT INTO tlog.checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3) ON CONFLICT (tree_size) DO NOTHING';
+const Q_INSERT_CHECKPOINT =
+  'INSERT INTO tlog.checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3) ON CONFLICT (tree_size) DO NOTHING';
 
 function toHead(r: { tree_size: number; root_hash: Buffer } | undefined): TreeHead {
   if (!r) throw new Error('tlog.tree_head row is missing: run the migrations');
@@ -168,14 +196,21 @@ export async function setTreeHead(client: PoolClient, fromSize: number, head: Tr
 /** Map from hex leaf hash to the existing entry's log index. */
 export async function existingLeaves(db: Db, leafHashes: Buffer[]): Promise<Map<string, number>> {
   if (leafHashes.length === 0) return new Map();
-  const rows = (await db.query<{ leaf_hash: Buffer; log_index: number }>(Q_EXISTING_LEAVES, [leafHashes])).rows;
+  const rows = (await db.query<{ leaf_hash: Buffer; log_index: number }>(Q_EXISTING_LEAVES, [leafHashes]))
+    .rows;
   return new Map(rows.map((r) => [r.leaf_hash.toString('hex'), r.log_index]));
 }
 
-export async function readTiles(db: Db, coords: Array<{ level: number; index: number }>): Promise<StoredTile[]> {
+export async function readTiles(
+  db: Db,
+  coords: Array<{ level: number; index: number }>,
+): Promise<StoredTile[]> {
   if (coords.length === 0) return [];
   const rows = (
-    await db.query<{ level: number; idx: number; width: number; hashes: Buffer }>(Q_TILES, [coords.map((c) => c.level), coords.map((c) => c.index)])
+    await db.query<{ level: number; idx: number; width: number; hashes: Buffer }>(Q_TILES, [
+      coords.map((c) => c.level),
+      coords.map((c) => c.index),
+    ])
   ).rows;
   return rows.map((r) => ({ level: r.level, index: r.idx, width: r.width, hashes: r.hashes }));
 }
@@ -183,7 +218,12 @@ export async function readTiles(db: Db, coords: Array<{ level: number; index: nu
 /** Upserts tiles; a stored tile only ever grows (a partial tile is a prefix of its later self). */
 export async function writeTiles(client: PoolClient, tiles: StoredTile[]): Promise<void> {
   if (tiles.length === 0) return;
-  await client.query(Q_UPSERT_TILES, [tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.width), tiles.map((t) => t.hashes)]);
+  await client.query(Q_UPSERT_TILES, [
+    tiles.map((t) => t.level),
+    tiles.map((t) => t.index),
+    tiles.map((t) => t.width),
+    tiles.map((t) => t.hashes),
+  ]);
 }
 
 export async function insertEntries(client: PoolClient, entries: StoredEntry[]): Promise<void> {
@@ -199,12 +239,24 @@ export async function insertEntries(client: PoolClient, entries: StoredEntry[]):
   ]);
 }
 
-export async function insertAttestations(client: PoolClient, attestations: StoredAttestation[]): Promise<void> {
+export async function insertAttestations(
+  client: PoolClient,
+  attestations: StoredAttestation[],
+): Promise<void> {
   if (attestations.length === 0) return;
-  await client.query(Q_INSERT_ATTESTATIONS, [attestations.map((a) => a.hash), attestations.map((a) => a.mediaType), attestations.map((a) => a.content)]);
+  await client.query(Q_INSERT_ATTESTATIONS, [
+    attestations.map((a) => a.hash),
+    attestations.map((a) => a.mediaType),
+    attestations.map((a) => a.content),
+  ]);
 }
 
-export async function insertCheckpoint(client: PoolClient, treeSize: number, rootHash: Buffer, note: string): Promise<void> {
+export async function insertCheckpoint(
+  client: PoolClient,
+  treeSize: number,
+  rootHash: Buffer,
+  note: string,
+): Promise<void> {
   await client.query(Q_INSERT_CHECKPOINT, [treeSize, rootHash, note]);
 }
 
@@ -215,12 +267,17 @@ const Q_ENTRIES_RANGE = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE log_ind
 const Q_ENTRY_BY_INDEX = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE log_index = $1`;
 const Q_ENTRY_BY_LEAF = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE leaf_hash = $1`;
 const Q_ENTRIES_BY_LEAVES = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE leaf_hash = ANY($1::bytea[])`;
-const Q_BODIES_RANGE = 'SELECT body FROM tlog.entries WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index';
-const Q_LATEST_CHECKPOINT = 'SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints ORDER BY tree_size DESC LIMIT 1';
-const Q_CHECKPOINT_AT = 'SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints WHERE tree_size = $1';
-const Q_CHECKPOINTS_AFTER = 'SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints WHERE tree_size > $1 ORDER BY tree_size LIMIT $2';
+const Q_BODIES_RANGE =
+  'SELECT body FROM tlog.entries WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index';
+const Q_LATEST_CHECKPOINT =
+  'SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints ORDER BY tree_size DESC LIMIT 1';
+const Q_CHECKPOINT_AT =
+  'SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints WHERE tree_size = $1';
+const Q_CHECKPOINTS_AFTER =
+  'SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints WHERE tree_size > $1 ORDER BY tree_size LIMIT $2';
 const Q_ATTESTATION = 'SELECT hash, media_type, content FROM tlog.attestations WHERE hash = $1';
-const Q_ATTESTATIONS = 'SELECT hash, media_type, content FROM tlog.attestations WHERE hash = ANY($1::bytea[])';
+const Q_ATTESTATIONS =
+  'SELECT hash, media_type, content FROM tlog.attestations WHERE hash = ANY($1::bytea[])';
 
 interface EntryRow {
   log_index: number;
@@ -288,18 +345,25 @@ export async function readCheckpointAt(db: Db, treeSize: number): Promise<Stored
   return r ? toCheckpoint(r) : undefined;
 }
 
-export async function readCheckpointsAfter(db: Db, treeSize: number, limit: number): Promise<StoredCheckpoint[]> {
+export async function readCheckpointsAfter(
+  db: Db,
+  treeSize: number,
+  limit: number,
+): Promise<StoredCheckpoint[]> {
   return (await db.query<CheckpointRow>(Q_CHECKPOINTS_AFTER, [treeSize, limit])).rows.map(toCheckpoint);
 }
 
 export async function readAttestation(db: Db, hash: Buffer): Promise<StoredAttestation | undefined> {
-  const r = (await db.query<{ hash: Buffer; media_type: string; content: Buffer }>(Q_ATTESTATION, [hash])).rows[0];
+  const r = (await db.query<{ hash: Buffer; media_type: string; content: Buffer }>(Q_ATTESTATION, [hash]))
+    .rows[0];
   return r ? { hash: r.hash, mediaType: r.media_type, content: r.content } : undefined;
 }
 
 export async function readAttestations(db: Db, hashes: Buffer[]): Promise<StoredAttestation[]> {
   if (hashes.length === 0) return [];
-  return (await db.query<{ hash: Buffer; media_type: string; content: Buffer }>(Q_ATTESTATIONS, [hashes])).rows.map((r) => ({
+  return (
+    await db.query<{ hash: Buffer; media_type: string; content: Buffer }>(Q_ATTESTATIONS, [hashes])
+  ).rows.map((r) => ({
     hash: r.hash,
     mediaType: r.media_type,
     content: r.content,
@@ -309,12 +373,18 @@ export async function readAttestations(db: Db, hashes: Buffer[]): Promise<Stored
 // ---- outbox relay --------------------------------------------------------------------------
 
 const Q_RELAY_POSITION = 'SELECT next_value FROM tlog.relay_positions WHERE stream = $1';
-const Q_ADVANCE_RELAY = 'UPDATE tlog.relay_positions SET next_value = $3, updated_at = now() WHERE stream = $1 AND next_value = $2';
+const Q_ADVANCE_RELAY =
+  'UPDATE tlog.relay_positions SET next_value = $3, updated_at = now() WHERE stream = $1 AND next_value = $2';
 
 export async function readRelayPosition(db: Db, stream: 'entries' | 'checkpoints'): Promise<number> {
   return (await db.query<{ next_value: number }>(Q_RELAY_POSITION, [stream])).rows[0]?.next_value ?? 0;
 }
 
-export async function advanceRelayPosition(db: Db, stream: 'entries' | 'checkpoints', expected: number, next: number): Promise<boolean> {
+export async function advanceRelayPosition(
+  db: Db,
+  stream: 'entries' | 'checkpoints',
+  expected: number,
+  next: number,
+): Promise<boolean> {
   return (await db.query(Q_ADVANCE_RELAY, [stream, expected, next])).rowCount === 1;
 }

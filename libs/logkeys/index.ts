@@ -8,7 +8,10 @@
  */
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { AttestryError, crypto, toHex, type KeyObject } from '../core/index.js';
+
+export const DEFAULT_LOG_ORIGIN = 'attestry.local/log';
 
 export interface LogKeySource {
   /** Folder where keys are made on first use: `<ATTESTRY_HOME>/keys`. */
@@ -30,7 +33,13 @@ export interface LogKeys {
 const ED25519_FILE = 'log-ed25519.key';
 const ECDSA_FILE = 'log-ecdsa-p256.key';
 
-function loadOrCreate(dir: string, file: string, type: 'ed25519' | 'ecdsa-p256', pem?: string, pemFile?: string): KeyObject {
+function loadOrCreate(
+  dir: string,
+  file: string,
+  type: 'ed25519' | 'ecdsa-p256',
+  pem?: string,
+  pemFile?: string,
+): KeyObject {
   if (pem) return parse(pem, 'inline PEM');
   if (pemFile) return parse(readFileSync(pemFile, 'utf8'), pemFile);
   const p = path.join(dir, file);
@@ -57,10 +66,19 @@ function loadOrCreate(dir: string, file: string, type: 'ed25519' | 'ecdsa-p256',
     try {
       key = crypto.createPrivateKey(text);
     } catch (e) {
-      throw new AttestryError('KEY_MALFORMED', `the log key in ${where} is not a PKCS#8 PEM private key`, { cause: e });
+      throw new AttestryError('KEY_MALFORMED', `the log key in ${where} is not a PKCS#8 PEM private key`, {
+        cause: e,
+      });
     }
-    const ok = type === 'ed25519' ? key.asymmetricKeyType === 'ed25519' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-    if (!ok) throw new AttestryError('KEY_MALFORMED', `the log key in ${where} is not ${type === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}`);
+    const ok =
+      type === 'ed25519'
+        ? key.asymmetricKeyType === 'ed25519'
+        : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    if (!ok)
+      throw new AttestryError(
+        'KEY_MALFORMED',
+        `the log key in ${where} is not ${type === 'ed25519' ? 'Ed25519' : 'ECDSA P-256'}`,
+      );
     return key;
   }
 }
@@ -68,11 +86,48 @@ function loadOrCreate(dir: string, file: string, type: 'ed25519' | 'ecdsa-p256',
 export function loadLogKeys(source: LogKeySource): LogKeys {
   const ed = loadOrCreate(source.dir, ED25519_FILE, 'ed25519', source.ed25519Pem, source.ed25519File);
   const ec = loadOrCreate(source.dir, ECDSA_FILE, 'ecdsa-p256', source.ecdsaPem, source.ecdsaFile);
-  const edPub = crypto.createPublicKey(crypto.spkiPem(ed));
-  const ecPub = crypto.createPublicKey(crypto.spkiPem(ec));
+  const edPub = crypto.publicKeyOf(ed);
+  const ecPub = crypto.publicKeyOf(ec);
   return {
     ed25519: { privateKey: ed, publicKey: edPub },
     ecdsa: { privateKey: ec, publicKey: ecPub },
     logId: toHex(crypto.sha256(crypto.spkiDer(ecPub))),
   };
+}
+
+/**
+ * The environment variables naming the log's keys and identity, shared by every process that
+ * reads them (sequencer, gateway, `attestry trusted-root`).
+ */
+export const logKeyConfig = {
+  /** Data folder; the log's keys are made in <ATTESTRY_HOME>/keys unless named below. */
+  ATTESTRY_HOME: z.string().min(1).default('.attestry'),
+  LOG_KEYS_DIR: z.string().min(1).optional(),
+  LOG_ED25519_KEY_FILE: z.string().min(1).optional(),
+  LOG_ECDSA_KEY_FILE: z.string().min(1).optional(),
+  LOG_ED25519_KEY: z.string().min(1).optional(),
+  LOG_ECDSA_KEY: z.string().min(1).optional(),
+  /** The checkpoint origin line and note key name: part of the log's identity, never change it. */
+  LOG_ORIGIN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .refine((s) => !s.includes('+'), 'must not contain "+"')
+    .default(DEFAULT_LOG_ORIGIN),
+};
+
+export function loadLogKeysFromConfig(c: {
+  ATTESTRY_HOME: string;
+  LOG_KEYS_DIR?: string | undefined;
+  LOG_ED25519_KEY_FILE?: string | undefined;
+  LOG_ECDSA_KEY_FILE?: string | undefined;
+  LOG_ED25519_KEY?: string | undefined;
+  LOG_ECDSA_KEY?: string | undefined;
+}): LogKeys {
+  return loadLogKeys({
+    dir: c.LOG_KEYS_DIR ?? path.join(c.ATTESTRY_HOME, 'keys'),
+    ...(c.LOG_ED25519_KEY ? { ed25519Pem: c.LOG_ED25519_KEY } : {}),
+    ...(c.LOG_ED25519_KEY_FILE ? { ed25519File: c.LOG_ED25519_KEY_FILE } : {}),
+    ...(c.LOG_ECDSA_KEY ? { ecdsaPem: c.LOG_ECDSA_KEY } : {}),
+    ...(c.LOG_ECDSA_KEY_FILE ? { ecdsaFile: c.LOG_ECDSA_KEY_FILE } : {}),
+  });
 }

@@ -3,7 +3,31 @@
  * both log keys, and Sigstore TransparencyLogEntry JSON (as a bundle carries it).
  */
 import { AttestryError, crypto, fromHex, toBase64, type KeyObject } from '../core/index.js';
-import { createEcdsaSigner, createEcdsaVerifier, createEd25519Signer, createEd25519Verifier, formatCheckpoint, signNote, type Signer, type Verifier } from '../note/index.js';
+import {
+  createEcdsaSigner,
+  createEcdsaVerifier,
+  createEd25519Signer,
+  createEd25519Verifier,
+  formatCheckpoint,
+  signNote,
+  type Signer,
+  type Verifier,
+} from '../note/index.js';
+
+/** An entry body may be at most 65,535 bytes: it must fit a tlog-tiles entry bundle (uint16 length). */
+export const MAX_ENTRY_BYTES = 65535;
+
+/** What the log needs from a verified submission. */
+export interface LoggableSubmission {
+  kind: 'hashedrekord' | 'dsse';
+  /** Canonical Rekor v1 entry body: the leaf's bytes. */
+  body: Buffer;
+  /** The attestation stored beside the log (a DSSE envelope), if any. */
+  attestation?: { hash: Buffer; mediaType: string; content: Buffer };
+}
+
+/** Verifies a submitted signing event (attacker-controlled) and returns what the log stores. */
+export type VerifyForLog = (input: unknown) => LoggableSubmission;
 
 export interface LogIdentity {
   /** Checkpoint origin line and the key name of both note signatures. */
@@ -36,7 +60,12 @@ export function logVerifiers(origin: string, keys: LogPublicKeys): Verifier[] {
 }
 
 /** A C2SP tlog-checkpoint signed by both log keys, as one signed note. */
-export function signCheckpoint(origin: string, treeSize: number, rootHash: Uint8Array, signers: Signer[]): string {
+export function signCheckpoint(
+  origin: string,
+  treeSize: number,
+  rootHash: Uint8Array,
+  signers: Signer[],
+): string {
   return signNote(formatCheckpoint({ origin, treeSize, rootHash, extensions: [] }), signers);
 }
 
@@ -45,17 +74,34 @@ export function signCheckpoint(origin: string, treeSize: number, rootHash: Uint8
  * {body, integratedTime, logID, logIndex} (keys in code-point order; integers, base64 and hex
  * strings need no escaping, so this literal is canonical).
  */
-export function setPayload(e: { body: Uint8Array; integratedTime: number; logIndex: number; logId: string }): Buffer {
-  if (!/^[0-9a-f]{64}$/.test(e.logId)) throw new AttestryError('INPUT_MALFORMED', 'logID must be 64 lowercase hex digits');
-  if (!Number.isSafeInteger(e.integratedTime) || !Number.isSafeInteger(e.logIndex)) throw new AttestryError('INPUT_MALFORMED', 'integratedTime and logIndex must be integers');
-  return Buffer.from(`{"body":"${toBase64(e.body)}","integratedTime":${e.integratedTime},"logID":"${e.logId}","logIndex":${e.logIndex}}`, 'utf8');
+export function setPayload(e: {
+  body: Uint8Array;
+  integratedTime: number;
+  logIndex: number;
+  logId: string;
+}): Buffer {
+  if (!/^[0-9a-f]{64}$/.test(e.logId))
+    throw new AttestryError('INPUT_MALFORMED', 'logID must be 64 lowercase hex digits');
+  if (!Number.isSafeInteger(e.integratedTime) || !Number.isSafeInteger(e.logIndex))
+    throw new AttestryError('INPUT_MALFORMED', 'integratedTime and logIndex must be integers');
+  return Buffer.from(
+    `{"body":"${toBase64(e.body)}","integratedTime":${e.integratedTime},"logID":"${e.logId}","logIndex":${e.logIndex}}`,
+    'utf8',
+  );
 }
 
-export function signEntryTimestamp(ecdsa: KeyObject, e: { body: Uint8Array; integratedTime: number; logIndex: number; logId: string }): Buffer {
+export function signEntryTimestamp(
+  ecdsa: KeyObject,
+  e: { body: Uint8Array; integratedTime: number; logIndex: number; logId: string },
+): Buffer {
   return crypto.sign(ecdsa, setPayload(e), 'sha256');
 }
 
-export function verifyEntryTimestamp(ecdsa: KeyObject, e: { body: Uint8Array; integratedTime: number; logIndex: number; logId: string }, signature: Uint8Array): boolean {
+export function verifyEntryTimestamp(
+  ecdsa: KeyObject,
+  e: { body: Uint8Array; integratedTime: number; logIndex: number; logId: string },
+  signature: Uint8Array,
+): boolean {
   return crypto.verify(ecdsa, setPayload(e), signature, { hash: 'sha256' });
 }
 
@@ -82,11 +128,21 @@ export interface TransparencyLogEntryJson {
   kindVersion: { kind: string; version: string };
   integratedTime: string;
   inclusionPromise: { signedEntryTimestamp: string };
-  inclusionProof?: { logIndex: string; rootHash: string; treeSize: string; hashes: string[]; checkpoint: { envelope: string } };
+  inclusionProof?: {
+    logIndex: string;
+    rootHash: string;
+    treeSize: string;
+    hashes: string[];
+    checkpoint: { envelope: string };
+  };
   canonicalizedBody: string;
 }
 
-export function toTransparencyLogEntry(logId: string, entry: EntryForBundle, proof?: ProofForBundle): TransparencyLogEntryJson {
+export function toTransparencyLogEntry(
+  logId: string,
+  entry: EntryForBundle,
+  proof?: ProofForBundle,
+): TransparencyLogEntryJson {
   return {
     logIndex: String(entry.logIndex),
     logId: { keyId: toBase64(fromHex(logId)) },
@@ -107,3 +163,5 @@ export function toTransparencyLogEntry(logId: string, entry: EntryForBundle, pro
     canonicalizedBody: toBase64(entry.body),
   };
 }
+
+export { createLogVerifier, trustFromRoots, DSSE_MEDIA_TYPE } from './log-verifier.js';

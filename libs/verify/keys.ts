@@ -49,8 +49,26 @@ export function publicKeyInfo(key: KeyObject): PublicKeyInfo {
   return { key, spki, algorithm, keyId: `sha256:${toHex(crypto.sha256(spki))}` };
 }
 
+/**
+ * Parsed keys by their DER SPKI. Publishers sign many artifacts with one key, and parsing a key
+ * (createPublicKey, export, details) costs more than verifying a signature with it; a
+ * PublicKeyInfo is immutable, so sharing it is safe. Bounded: the oldest entries go first.
+ */
+const KEY_CACHE_SIZE = 4096;
+const keyCache = new Map<string, PublicKeyInfo>();
+
 /** A public key from DER SPKI bytes. */
 export function publicKeyFromSpki(der: Uint8Array): PublicKeyInfo {
+  const cacheKey = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  const cached = keyCache.get(cacheKey);
+  if (cached) return cached;
+  const info = parseSpki(der);
+  if (keyCache.size >= KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(cacheKey, info);
+  return info;
+}
+
+function parseSpki(der: Uint8Array): PublicKeyInfo {
   let key: KeyObject;
   try {
     key = crypto.createPublicKey(Buffer.from(der), 'der');

@@ -66,13 +66,13 @@ CREATE TABLE tlog.checkpoints (
   tree_size  bigint PRIMARY KEY,
   root_hash  bytea NOT NULL,
   note       text NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 COMMENT ON TABLE tlog.checkpoints IS 'Every signed checkpoint (C2SP tlog-checkpoint in a signed note with Ed25519 and ECDSA signatures), one per batch.';
 COMMENT ON COLUMN tlog.checkpoints.tree_size IS 'Tree size the checkpoint commits to.';
 COMMENT ON COLUMN tlog.checkpoints.root_hash IS 'Root hash at tree_size.';
 COMMENT ON COLUMN tlog.checkpoints.note IS 'The signed note, verbatim.';
-COMMENT ON COLUMN tlog.checkpoints.created_at IS 'When it was signed.';
+COMMENT ON COLUMN tlog.checkpoints.created_at IS 'When it was written (clock time inside the batch transaction, just before commit).';
 
 CREATE TABLE tlog.consumer_offsets (
   consumer    text NOT NULL,

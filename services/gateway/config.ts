@@ -1,8 +1,21 @@
-import { z, port, commonServiceConfig } from '../../libs/config/index.js';
+import { z, port, commonServiceConfig, byteSize, positiveInt, trustConfig } from '../../libs/config/index.js';
+import { logKeyConfig } from '../../libs/logkeys/index.js';
 
-/** Configuration of the gateway (HTTP ingest, the Rekor v1 subset and the log's tile read path), from the environment. */
+/** Configuration of the gateway (HTTP ingest, Rekor v1 subset, the log's read path), from the environment. */
 export const gatewayConfig = z.object({
   ...commonServiceConfig,
+  ...logKeyConfig,
+  ...trustConfig,
+  /** How long POST /api/v1/entries waits for inclusion before answering 503 (the submission stays accepted). */
+  INCLUSION_WAIT_MS: positiveInt(30000),
   PORT: port(8080),
+  /** Largest accepted request body (default 8 MiB; the submission topics take 12 MiB). */
+  MAX_BODY_BYTES: byteSize(8 * 1024 * 1024),
+  /** Per-client token bucket: sustained requests per second and burst. */
+  RATE_LIMIT_RPS: positiveInt(2000),
+  RATE_LIMIT_BURST: positiveInt(200),
+  REQUEST_TIMEOUT_MS: positiveInt(30000),
+  /** Full tiles kept in memory (8 KiB each). */
+  TILE_CACHE_TILES: positiveInt(4096),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfig>;

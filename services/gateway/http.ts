@@ -48,7 +48,10 @@ export class Router {
   }
 
   /** Finds the handler; `methodNotAllowed` when the path exists for another method. */
-  match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'methodNotAllowed' | undefined {
+  match(
+    method: string,
+    pathname: string,
+  ): { handler: Handler; params: Record<string, string> } | 'methodNotAllowed' | undefined {
     let other = false;
     for (const r of this.routes) {
       const m = r.pattern.exec(pathname);
@@ -90,6 +93,7 @@ export function httpStatusFor(code: ErrorCode | string): number {
     case 'TIMESTAMP_INVALID':
     case 'DIGEST_MISMATCH':
     case 'KEY_UNSUPPORTED':
+    case 'KEY_UNTRUSTED':
     case 'FORMAT_UNSUPPORTED':
       return 422;
     case 'RATE_LIMITED':
@@ -115,7 +119,18 @@ export function sendError(res: http.ServerResponse, e: unknown, requestId: strin
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: { code: err.code, message, ...(err.details !== undefined && status < 500 ? { details: err.details } : {}) } }, headers);
+  sendJson(
+    res,
+    status,
+    {
+      error: {
+        code: err.code,
+        message,
+        ...(err.details !== undefined && status < 500 ? { details: err.details } : {}),
+      },
+    },
+    headers,
+  );
 }
 
 /** Reads the body, refusing more than `limit` bytes with INPUT_TOO_LARGE (HTTP 413). */
@@ -145,7 +160,8 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
       if (!failed) resolve(Buffer.concat(chunks, size));
     });
     req.on('error', (e) => {
-      if (!failed) reject(new AttestryError('INPUT_MALFORMED', 'the request body could not be read', { cause: e }));
+      if (!failed)
+        reject(new AttestryError('INPUT_MALFORMED', 'the request body could not be read', { cause: e }));
     });
   });
 }
@@ -159,12 +175,17 @@ export function parseJsonBody(body: Buffer): unknown {
 }
 
 /** Parses a non-negative integer query or path parameter strictly. */
-export function intParam(value: string | null | undefined, name: string, opts: { min?: number } = {}): number {
+export function intParam(
+  value: string | null | undefined,
+  name: string,
+  opts: { min?: number } = {},
+): number {
   if (value === null || value === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(value)) {
     throw new AttestryError('INPUT_MALFORMED', `${name} must be a non-negative integer`);
   }
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < (opts.min ?? 0)) throw new AttestryError('INPUT_MALFORMED', `${name} must be at least ${opts.min ?? 0}`);
+  if (!Number.isSafeInteger(n) || n < (opts.min ?? 0))
+    throw new AttestryError('INPUT_MALFORMED', `${name} must be at least ${opts.min ?? 0}`);
   return n;
 }
 

@@ -2,37 +2,117 @@
  * The gateway: HTTP ingest, the Rekor v1 subset and the log's tile read path.
  * Serves /healthz, /readyz and /metrics on its own port; stops cleanly on SIGTERM.
  */
-import { loadConfig } from '../../libs/config/index.js';
+import http from 'node:http';
+import { AttestryError, crypto, systemClock } from '../../libs/core/index.js';
+import { loadConfig, readJsonFiles } from '../../libs/config/index.js';
 import {
   createLogger,
   createMetrics,
-  startOpsServer,
+  handleOpsRequest,
+  listen,
   closeServer,
   onShutdown,
 } from '../../libs/observe/index.js';
-import { createPool, checkDatabase } from '../../libs/db/index.js';
-import { Bus } from '../../libs/bus/index.js';
+import { createPool, checkDatabase, TlogReader } from '../../libs/db/index.js';
+import { Bus, topicNames } from '../../libs/bus/index.js';
+import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
+import { createLogVerifier, trustFromRoots } from '../../libs/tlog/index.js';
 import { gatewayConfig } from './config.js';
+import { Router, RateLimiter, sendError } from './http.js';
+import { registerTlogRoutes } from './tlog-routes.js';
+import { registerIngestRoutes } from './ingest-routes.js';
+import { InclusionWaiter } from './inclusion-waiter.js';
 
 const config = loadConfig('gateway', gatewayConfig, process.env);
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const metrics = createMetrics('gateway');
-const pool = createPool(config.DATABASE_URL, { applicationName: 'attestry-gateway' });
+const pool = createPool(config.DATABASE_URL, {
+  applicationName: 'attestry-gateway',
+  max: 20,
+  statementTimeoutMs: 10000,
+});
 const bus = new Bus({
   brokers: config.KAFKA_BROKERS,
   clientId: 'attestry-gateway',
   log: (level, msg, extra) => logger[level](extra, msg),
 });
+const reader = new TlogReader(pool, config.TILE_CACHE_TILES);
+const limiter = new RateLimiter(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST);
+const requests = metrics.counter('http_requests_total', 'HTTP requests', ['route', 'status']);
+const latency = metrics.histogram(
+  'http_request_duration_seconds',
+  'HTTP request latency',
+  [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  ['route'],
+);
 
-const server = await startOpsServer({
-  host: config.HOST,
-  port: config.PORT,
-  metrics,
-  readiness: { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] },
+const keys = loadLogKeysFromConfig(config);
+const waiter = new InclusionWaiter(pool);
+
+const router = new Router();
+registerTlogRoutes(router, reader);
+registerIngestRoutes(router, {
+  pool,
+  bus,
+  topics: topicNames(config.TOPIC_PREFIX),
+  reader,
+  waiter,
+  verify: createLogVerifier({
+    trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
+    clock: systemClock,
+  }),
+  logId: keys.logId,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  waitTimeoutMs: config.INCLUSION_WAIT_MS,
 });
+
+const readiness = { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] };
+
+const server = http.createServer((req, res) => {
+  if (handleOpsRequest(req, res, metrics, readiness)) return;
+  const requestId = crypto.randomUuid();
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  const matched = router.match(req.method ?? 'GET', url.pathname);
+  const route =
+    matched && matched !== 'methodNotAllowed' ? url.pathname.split('/').slice(0, 3).join('/') : 'unmatched';
+  const end = latency.startTimer({ route });
+  res.on('finish', () => {
+    end();
+    requests.inc({ route, status: String(res.statusCode) });
+  });
+  if (!limiter.take(req.socket.remoteAddress ?? 'unknown')) {
+    res.setHeader('retry-after', '1');
+    sendError(res, new AttestryError('RATE_LIMITED', 'too many requests from this client'), requestId);
+    return;
+  }
+  if (!matched)
+    return sendError(
+      res,
+      new AttestryError('NOT_FOUND', `no route for ${req.method} ${url.pathname}`),
+      requestId,
+    );
+  if (matched === 'methodNotAllowed') {
+    res.writeHead(405, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${url.pathname}` },
+      }),
+    );
+    return;
+  }
+  matched.handler({ req, res, url, params: matched.params, requestId }).catch((e: unknown) => {
+    if (!(e instanceof AttestryError) || e.code === 'INTERNAL')
+      logger.error({ err: e, requestId, path: url.pathname }, 'request failed');
+    sendError(res, e, requestId);
+  });
+});
+server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60000);
+await listen(server, config.HOST, config.PORT);
 
 onShutdown(logger, async () => {
   await closeServer(server);
+  waiter.close();
   await bus.close();
   await pool.end();
 });

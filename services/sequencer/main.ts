@@ -1,8 +1,10 @@
 /**
- * The sequencer: the single writer of the transparency log.
- * Serves /healthz, /readyz and /metrics on its own port; stops cleanly on SIGTERM.
+ * The sequencer: the single writer of the transparency log (one active instance, fenced;
+ * others wait as hot standbys). Serves /healthz, /readyz and /metrics on its own port;
+ * /readyz is green when its dependencies answer, whether it is active or a standby.
  */
-import { loadConfig } from '../../libs/config/index.js';
+import { systemClock } from '../../libs/core/index.js';
+import { loadConfig, readJsonFiles } from '../../libs/config/index.js';
 import {
   createLogger,
   createMetrics,
@@ -11,17 +13,48 @@ import {
   onShutdown,
 } from '../../libs/observe/index.js';
 import { createPool, checkDatabase } from '../../libs/db/index.js';
-import { Bus } from '../../libs/bus/index.js';
+import { Bus, topicNames } from '../../libs/bus/index.js';
+import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
+import { createLogVerifier, logSigners, trustFromRoots } from '../../libs/tlog/index.js';
 import { sequencerConfig } from './config.js';
+import { Sequencer } from './sequencer.js';
+import { VerifyPool } from './verify-pool.js';
 
 const config = loadConfig('sequencer', sequencerConfig, process.env);
 const logger = createLogger('sequencer', config.LOG_LEVEL);
 const metrics = createMetrics('sequencer');
-const pool = createPool(config.DATABASE_URL, { applicationName: 'attestry-sequencer' });
+const pool = createPool(config.DATABASE_URL, { applicationName: 'attestry-sequencer', max: 6 });
 const bus = new Bus({
   brokers: config.KAFKA_BROKERS,
   clientId: 'attestry-sequencer',
   log: (level, msg, extra) => logger[level](extra, msg),
+});
+const keys = loadLogKeysFromConfig(config);
+
+const verifyPool =
+  config.SEQUENCER_VERIFY_WORKERS > 0
+    ? new VerifyPool(config.SEQUENCER_VERIFY_WORKERS, { trustedRootFiles: config.TRUSTED_ROOT_FILES })
+    : undefined;
+
+const sequencer = new Sequencer({
+  pool,
+  bus,
+  topics: topicNames(config.TOPIC_PREFIX),
+  groupId: `${config.TOPIC_PREFIX}sequencer`,
+  logger,
+  metrics,
+  clock: systemClock,
+  identity: { origin: config.LOG_ORIGIN, logId: keys.logId },
+  signers: logSigners(config.LOG_ORIGIN, { ed25519: keys.ed25519.privateKey, ecdsa: keys.ecdsa.privateKey }),
+  setKey: keys.ecdsa.privateKey,
+  verify: createLogVerifier({
+    trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
+    clock: systemClock,
+  }),
+  ...(verifyPool ? { verifyPool } : {}),
+  leaseMs: config.SEQUENCER_LEASE_MS,
+  inlineLimitBytes: config.ENTRY_INLINE_LIMIT_BYTES,
+  maxBytesPerPartition: config.BATCH_MAX_BYTES,
 });
 
 const server = await startOpsServer({
@@ -30,11 +63,17 @@ const server = await startOpsServer({
   metrics,
   readiness: { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] },
 });
+sequencer.start();
 
 onShutdown(logger, async () => {
   await closeServer(server);
+  await sequencer.stop();
+  await verifyPool?.close();
   await bus.close();
   await pool.end();
 });
 
-logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'sequencer started');
+logger.info(
+  { url: `http://${config.HOST}:${config.PORT}`, origin: config.LOG_ORIGIN, logId: keys.logId },
+  'sequencer started',
+);

@@ -12,7 +12,12 @@ describe('attestry up --detach / status / down, against the real broker and Post
   let db: FreshDatabase;
   let home: string;
   let env: NodeJS.ProcessEnv;
-  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/attestry.js'), ...args], { env, encoding: 'utf8', cwd: repoRoot });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(repoRoot, 'bin/attestry.js'), ...args], {
+      env,
+      encoding: 'utf8',
+      cwd: repoRoot,
+    });
 
   before(async () => {
     db = await freshDatabase('attestry_t_up');
@@ -37,7 +42,8 @@ describe('attestry up --detach / status / down, against the real broker and Post
     // The login roles `up` created for this database.
     const admin = new pg.Client({ connectionString: db.adminUrl.replace(/\/[^/]+$/, '/postgres') });
     await admin.connect();
-    for (const svc of Object.keys(PORTS)) await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${db.name}_${svc}`)}`);
+    for (const svc of Object.keys(PORTS))
+      await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${db.name}_${svc}`)}`);
     await admin.end();
     rmSync(home, { recursive: true, force: true });
   });
@@ -51,14 +57,19 @@ describe('attestry up --detach / status / down, against the real broker and Post
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       assert.equal(ready.status, 200, `${name} /readyz`);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      assert.match(metrics, new RegExp(`attestry_${name}_process_cpu_user_seconds_total`), `${name} /metrics`);
+      assert.match(
+        metrics,
+        new RegExp(`attestry_${name}_process_cpu_user_seconds_total`),
+        `${name} /metrics`,
+      );
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status, 200);
     }
 
     const status = cli('status');
     assert.equal(status.status, 0, status.stdout);
-    for (const name of Object.keys(PORTS)) assert.match(status.stdout, new RegExp(`${name}\\s+running \\(pid \\d+\\), ready`));
+    for (const name of Object.keys(PORTS))
+      assert.match(status.stdout, new RegExp(`${name}\\s+running \\(pid \\d+\\), ready`));
 
     // A second `up --detach` on a running stack starts nothing new.
     const again = cli('up', '--detach');
@@ -79,8 +90,17 @@ describe('attestry up --detach / status / down, against the real broker and Post
     });
     assert.equal(r.status, 78);
     const lines = r.stderr.trim().split('\n');
-    assert.ok(lines.some((l) => l.startsWith('sequencer: configuration: PORT:')), r.stderr);
-    assert.ok(lines.some((l) => l.startsWith('sequencer: configuration: DATABASE_URL:')), r.stderr);
-    assert.ok(lines.some((l) => l.startsWith('sequencer: configuration: KAFKA_BROKERS:')), r.stderr);
+    assert.ok(
+      lines.some((l) => l.startsWith('sequencer: configuration: PORT:')),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('sequencer: configuration: DATABASE_URL:')),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('sequencer: configuration: KAFKA_BROKERS:')),
+      r.stderr,
+    );
   });
 });

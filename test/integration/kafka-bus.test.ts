@@ -17,7 +17,9 @@ describe('libs/bus against the real Kafka broker', () => {
   const topic = uniqueName('test.smoke');
 
   before(async () => {
-    const created = await bus.ensureTopics([{ name: topic, partitions: 3, config: { 'max.message.bytes': '1048576' } }]);
+    const created = await bus.ensureTopics([
+      { name: topic, partitions: 3, config: { 'max.message.bytes': '1048576' } },
+    ]);
     assert.deepEqual(created, [topic]);
   });
   after(async () => {
@@ -44,7 +46,10 @@ describe('libs/bus against the real Kafka broker', () => {
       bus.consume({
         groupId,
         topics: [topic],
-        loadOffsets: async (_t, partitions) => new Map(partitions.flatMap((p) => (stored.has(p) ? [[p, stored.get(p) ?? 0] as [number, number]] : []))),
+        loadOffsets: async (_t, partitions) =>
+          new Map(
+            partitions.flatMap((p) => (stored.has(p) ? [[p, stored.get(p) ?? 0] as [number, number]] : [])),
+          ),
         handleBatch: async (batch, ctx) => {
           if (!ctx.isActive()) return;
           const expected = stored.get(batch.partition) ?? 0;
@@ -60,12 +65,21 @@ describe('libs/bus against the real Kafka broker', () => {
     await c1.stop();
     assert.equal(seen.length, 200, 'each message exactly once');
     for (const k of keys) {
-      const values = seen.filter((m) => m.key?.toString() === k).map((m) => Number(m.value?.toString().slice(1)));
-      assert.deepEqual(values, [...values].sort((x, y) => x - y), `per-key order for ${k}`);
+      const values = seen
+        .filter((m) => m.key?.toString() === k)
+        .map((m) => Number(m.value?.toString().slice(1)));
+      assert.deepEqual(
+        values,
+        [...values].sort((x, y) => x - y),
+        `per-key order for ${k}`,
+      );
     }
 
     // A new member of the same group seeks to the stored offsets: it sees only new messages.
-    await bus.publish(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'z', value: `n${i}` })));
+    await bus.publish(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: 'z', value: `n${i}` })),
+    );
     const c2 = await consume();
     await waitFor(() => seen.length >= 210);
     await new Promise((r) => setTimeout(r, 500));

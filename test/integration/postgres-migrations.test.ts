@@ -20,7 +20,11 @@ describe('migrations against the real PostgreSQL server', () => {
     const client = new pg.Client({ connectionString: db.adminUrl });
     await client.connect();
     try {
-      const rows = (await client.query<{ version: number }>('SELECT version FROM public.attestry_migrations ORDER BY version')).rows;
+      const rows = (
+        await client.query<{ version: number }>(
+          'SELECT version FROM public.attestry_migrations ORDER BY version',
+        )
+      ).rows;
       assert.deepEqual(
         rows.map((r) => r.version),
         readMigrations(dir).map((m) => m.version),
@@ -35,7 +39,11 @@ describe('migrations against the real PostgreSQL server', () => {
     const client = new pg.Client({ connectionString: db.adminUrl });
     await client.connect();
     try {
-      const schemas = (await client.query<{ nspname: string }>("SELECT nspname FROM pg_namespace WHERE nspname IN ('tlog','idx','mon') ORDER BY 1")).rows;
+      const schemas = (
+        await client.query<{ nspname: string }>(
+          "SELECT nspname FROM pg_namespace WHERE nspname IN ('tlog','idx','mon') ORDER BY 1",
+        )
+      ).rows;
       assert.deepEqual(
         schemas.map((r) => r.nspname),
         ['idx', 'mon', 'tlog'],

@@ -12,7 +12,10 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 function required(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run integration tests through \`npm test\`, which brings up the test stack`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: run integration tests through \`npm test\`, which brings up the test stack`,
+    );
   return v;
 }
 
@@ -52,12 +55,16 @@ export async function freshDatabase(prefix = 'attestry_t'): Promise<FreshDatabas
   const client = new pg.Client({ connectionString: withDatabase(admin, 'postgres') });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+    await client.query(
+      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`,
+    );
   } finally {
     await client.end();
   }
   const urls = JSON.parse(required('ATTESTRY_TEST_SERVICE_URLS')) as Record<ServiceName, string>;
-  const serviceUrls = Object.fromEntries(Object.entries(urls).map(([k, v]) => [k, withDatabase(v, name)])) as Record<ServiceName, string>;
+  const serviceUrls = Object.fromEntries(
+    Object.entries(urls).map(([k, v]) => [k, withDatabase(v, name)]),
+  ) as Record<ServiceName, string>;
   return {
     name,
     adminUrl: withDatabase(admin, name),

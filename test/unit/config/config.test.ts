@@ -7,7 +7,10 @@ const schema = z.object({ ...commonServiceConfig, PORT: port(8081), MAX_BODY: by
 
 describe('parseConfig', () => {
   it('accepts a complete environment and applies defaults', () => {
-    const c = parseConfig(schema, { KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094', DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db' });
+    const c = parseConfig(schema, {
+      KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9094',
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+    });
     assert.deepEqual(c.KAFKA_BROKERS, ['127.0.0.1:9092', '127.0.0.1:9094']);
     assert.equal(c.PORT, 8081);
     assert.equal(c.HOST, '127.0.0.1');
@@ -34,6 +37,9 @@ describe('parseConfig', () => {
   });
 
   it('rejects a broker list entry without a port', () => {
-    assert.throws(() => parseConfig(schema, { KAFKA_BROKERS: 'localhost', DATABASE_URL: 'postgres://x' }), (e: unknown) => isAttestryError(e, 'CONFIG_INVALID'));
+    assert.throws(
+      () => parseConfig(schema, { KAFKA_BROKERS: 'localhost', DATABASE_URL: 'postgres://x' }),
+      (e: unknown) => isAttestryError(e, 'CONFIG_INVALID'),
+    );
   });
 });

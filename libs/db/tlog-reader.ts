@@ -1,0 +1,183 @@
+/**
+ * The log's read path (gateway and api): tiles, entry bundles, checkpoints and proofs computed
+ * from stored tiles with O(log n) tile reads, at exactly the tree size asked for. Full tiles are
+ * immutable and cached in memory; reads never run inside the sequencer's write transaction.
+ */
+import { AttestryError } from '../core/index.js';
+import {
+  TILE_WIDTH,
+  consistencyProofFromTiles,
+  inclusionProofFromTiles,
+  rootFromTiles,
+  tileKey,
+  tileWidthAt,
+  tilesForConsistencyProof,
+  tilesForInclusionProof,
+  tilesForRoot,
+  type TileCoord,
+} from '../merkle/index.js';
+import type { Pool } from './pool.js';
+import * as store from './tlog-store.js';
+
+export interface Proof {
+  treeSize: number;
+  rootHash: Buffer;
+  hashes: Buffer[];
+}
+
+/** A bounded map with least-recently-used eviction. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(k: string): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    if (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+  }
+}
+
+export class TlogReader {
+  /**
+   * Tiles by key, each the widest version seen. A stored tile only ever grows and a narrower
+   * one is its prefix, so a cached tile answers any request up to its width, forever.
+   */
+  private readonly tileCache: Lru<Buffer>;
+  /** The largest tree size seen: the log only grows, so sizes up to it need no lookup. */
+  private knownSize = 0;
+
+  /** Up to `cacheTiles` tiles of at most 8 KiB each stay in memory (default 4096 = 32 MiB). */
+  constructor(
+    private readonly pool: Pool,
+    cacheTiles = 4096,
+  ) {
+    this.tileCache = new Lru(cacheTiles);
+  }
+
+  treeHead(): Promise<store.TreeHead> {
+    return store.readTreeHead(this.pool);
+  }
+
+  latestCheckpoint(): Promise<store.StoredCheckpoint | undefined> {
+    return store.readLatestCheckpoint(this.pool);
+  }
+
+  checkpointAt(treeSize: number): Promise<store.StoredCheckpoint | undefined> {
+    return store.readCheckpointAt(this.pool, treeSize);
+  }
+
+  /**
+   * Tile L/N of `width` hashes, or undefined when the log has not (yet) got that many: a
+   * partial tile is served for any width up to the current one (a client may hold an older
+   * checkpoint), as the prefix of the stored tile.
+   */
+  async tile(level: number, index: number, width: number): Promise<Buffer | undefined> {
+    const tiles = await this.tiles([{ level, index, width }]);
+    return tiles.get(tileKey({ level, index }));
+  }
+
+  /** Entry bundle N of `width` entries: each entry as uint16 big-endian length + bytes (C2SP tlog-tiles). */
+  async entryBundle(index: number, width: number): Promise<Buffer | undefined> {
+    const head = await store.readTreeHead(this.pool);
+    if (width < 1 || width > tileWidthAt(0, index, head.treeSize)) return undefined;
+    const bodies = await store.readEntryBodies(this.pool, index * TILE_WIDTH, index * TILE_WIDTH + width);
+    if (bodies.length !== width) return undefined;
+    const parts: Buffer[] = [];
+    for (const b of bodies) {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(b.length);
+      parts.push(len, b);
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** Fetches the tiles (each at least as wide as asked), from the cache or in one query. */
+  private async tiles(requested: readonly TileCoord[]): Promise<Map<string, Buffer>> {
+    // One tile may be asked for at several widths (the roots at two sizes): keep the widest;
+    // readers use only the first `width` hashes they need.
+    const widest = new Map<string, TileCoord>();
+    for (const c of requested) {
+      const prior = widest.get(tileKey(c));
+      if (!prior || prior.width < c.width) widest.set(tileKey(c), c);
+    }
+    const coords = [...widest.values()];
+    const out = new Map<string, Buffer>();
+    const missing: TileCoord[] = [];
+    for (const c of coords) {
+      const cached = this.tileCache.get(tileKey(c));
+      if (cached && cached.length >= c.width * 32)
+        out.set(tileKey(c), cached.length === c.width * 32 ? cached : cached.subarray(0, c.width * 32));
+      else missing.push(c);
+    }
+    if (missing.length > 0) {
+      const rows = await store.readTiles(this.pool, missing);
+      const byKey = new Map(rows.map((r) => [tileKey(r), r]));
+      for (const c of missing) {
+        const row = byKey.get(tileKey(c));
+        if (!row || row.width < c.width) continue;
+        const data = row.width === c.width ? row.hashes : row.hashes.subarray(0, c.width * 32);
+        this.tileCache.set(tileKey(c), row.hashes);
+        out.set(tileKey(c), data);
+      }
+    }
+    return out;
+  }
+
+  private async requireSize(treeSize: number): Promise<void> {
+    if (treeSize <= this.knownSize) return;
+    const head = await store.readTreeHead(this.pool);
+    this.knownSize = Math.max(this.knownSize, head.treeSize);
+    if (treeSize > head.treeSize)
+      throw new AttestryError(
+        'NOT_FOUND',
+        `the log has ${head.treeSize} entries; tree size ${treeSize} does not exist yet`,
+      );
+  }
+
+  async rootAt(treeSize: number): Promise<Buffer> {
+    await this.requireSize(treeSize);
+    return rootFromTiles(treeSize, await this.tiles(tilesForRoot(treeSize)));
+  }
+
+  /** RFC 9162 §2.1.3 inclusion proof of leaf `index` in the tree of `treeSize` leaves. */
+  async inclusionProof(index: number, treeSize: number): Promise<Proof> {
+    if (index >= treeSize)
+      throw new AttestryError('MERKLE_INVALID_ARGUMENT', `index ${index} is not below tree size ${treeSize}`);
+    await this.requireSize(treeSize);
+    const tiles = await this.tiles([...tilesForInclusionProof(index, treeSize), ...tilesForRoot(treeSize)]);
+    return {
+      treeSize,
+      rootHash: rootFromTiles(treeSize, tiles),
+      hashes: inclusionProofFromTiles(index, treeSize, tiles),
+    };
+  }
+
+  /** RFC 9162 §2.1.4 consistency proof between tree sizes `size1` <= `size2`. */
+  async consistencyProof(size1: number, size2: number): Promise<Proof & { firstRootHash: Buffer }> {
+    if (size1 > size2)
+      throw new AttestryError('MERKLE_INVALID_ARGUMENT', `first size ${size1} is above second size ${size2}`);
+    await this.requireSize(size2);
+    const tiles = await this.tiles([
+      ...tilesForConsistencyProof(size1, size2),
+      ...tilesForRoot(size1),
+      ...tilesForRoot(size2),
+    ]);
+    const hashes = size1 === size2 || size1 === 0 ? [] : consistencyProofFromTiles(size1, size2, tiles);
+    return {
+      treeSize: size2,
+      rootHash: rootFromTiles(size2, tiles),
+      firstRootHash: rootFromTiles(size1, tiles),
+      hashes,
+    };
+  }
+}

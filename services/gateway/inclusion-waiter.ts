@@ -1,0 +1,81 @@
+/**
+ * Waits for submissions to be sequenced. One query per tick looks up every pending leaf hash at
+ * once, whatever the number of waiting requests, so waiting costs the database O(1) per tick.
+ */
+import { AttestryError } from '../../libs/core/index.js';
+import { tlogStore, type Pool, type StoredEntry } from '../../libs/db/index.js';
+
+interface Waiter {
+  resolve(e: StoredEntry): void;
+  reject(e: unknown): void;
+  deadline: number;
+}
+
+export class InclusionWaiter {
+  private readonly waiting = new Map<string, Waiter[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tickMs = 20,
+  ) {}
+
+  /** Resolves with the entry once the leaf is in the log; rejects with BUS_BACKPRESSURE on timeout. */
+  wait(leafHash: Buffer, timeoutMs: number): Promise<StoredEntry> {
+    const key = leafHash.toString('hex');
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(key) ?? [];
+      list.push({ resolve, reject, deadline: Date.now() + timeoutMs });
+      this.waiting.set(key, list);
+      this.timer ??= setInterval(() => void this.tick(), this.tickMs);
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const now = Date.now();
+      for (const [key, list] of this.waiting) {
+        const alive = list.filter((w) => {
+          if (w.deadline > now) return true;
+          w.reject(
+            new AttestryError(
+              'BUS_BACKPRESSURE',
+              'the submission was accepted but not yet sequenced; retry later or use ?wait=false',
+            ),
+          );
+          return false;
+        });
+        if (alive.length === 0) this.waiting.delete(key);
+        else this.waiting.set(key, alive);
+      }
+      if (this.waiting.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+        return;
+      }
+      const entries = await tlogStore.readEntriesByLeafHashes(
+        this.pool,
+        [...this.waiting.keys()].map((k) => Buffer.from(k, 'hex')),
+      );
+      for (const e of entries) {
+        const key = e.leafHash.toString('hex');
+        for (const w of this.waiting.get(key) ?? []) w.resolve(e);
+        this.waiting.delete(key);
+      }
+    } catch {
+      // A failed lookup is retried on the next tick; waiters time out on their own.
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const list of this.waiting.values())
+      for (const w of list) w.reject(new AttestryError('BUS_UNAVAILABLE', 'the gateway is shutting down'));
+    this.waiting.clear();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * POST /api/v1/entries: validate the shape and the signature at once (clear errors), produce the
+ * accepted submission to attestry.submissions keyed by its entry hash, and by default wait for
+ * inclusion and answer 201 with the entry as a Sigstore TransparencyLogEntry plus its inclusion
+ * proof at a signed checkpoint. `?wait=false` answers 202 with the entry hash at once. A
+ * submission already in the log answers 200 with the existing entry.
+ */
+import { AttestryError, toHex } from '../../libs/core/index.js';
+import type { Bus, TopicNames } from '../../libs/bus/index.js';
+import type { StoredEntry, TlogReader } from '../../libs/db/index.js';
+import { tlogStore, type Pool } from '../../libs/db/index.js';
+import type { SubmissionEvent } from '../../libs/events/index.js';
+import { hashLeaf } from '../../libs/merkle/index.js';
+import {
+  MAX_ENTRY_BYTES,
+  toTransparencyLogEntry,
+  type TransparencyLogEntryJson,
+  type VerifyForLog,
+} from '../../libs/tlog/index.js';
+import { sendJson } from '../../libs/observe/index.js';
+import type { InclusionWaiter } from './inclusion-waiter.js';
+import { parseJsonBody, readBody, type Router } from './http.js';
+
+export interface IngestDeps {
+  pool: Pool;
+  bus: Bus;
+  topics: TopicNames;
+  reader: TlogReader;
+  waiter: InclusionWaiter;
+  verify: VerifyForLog;
+  logId: string;
+  maxBodyBytes: number;
+  waitTimeoutMs: number;
+}
+
+/** The entry with its inclusion proof at the latest signed checkpoint (which covers it). */
+export async function entryWithProof(
+  reader: TlogReader,
+  logId: string,
+  e: StoredEntry,
+): Promise<TransparencyLogEntryJson> {
+  const cp = await reader.latestCheckpoint();
+  if (!cp || cp.treeSize <= e.logIndex) return toTransparencyLogEntry(logId, e);
+  const proof = await reader.inclusionProof(e.logIndex, cp.treeSize);
+  return toTransparencyLogEntry(logId, e, {
+    treeSize: cp.treeSize,
+    rootHash: proof.rootHash,
+    hashes: proof.hashes,
+    checkpoint: cp.note,
+  });
+}
+
+export function registerIngestRoutes(router: Router, d: IngestDeps): void {
+  router.on('POST', '/api/v1/entries', async ({ req, res, url, requestId }) => {
+    const wait = url.searchParams.get('wait') !== 'false';
+    const body = await readBody(req, d.maxBodyBytes);
+    const input = parseJsonBody(body);
+    const loggable = d.verify(input);
+    if (loggable.body.length > MAX_ENTRY_BYTES) {
+      throw new AttestryError(
+        'ENTRY_TOO_LARGE',
+        `the entry body is ${loggable.body.length} bytes; at most ${MAX_ENTRY_BYTES} fit a tile entry bundle`,
+      );
+    }
+    const leaf = hashLeaf(loggable.body);
+    const entryHash = toHex(leaf);
+    const existing = await tlogStore.readEntryByLeafHash(d.pool, leaf);
+    if (existing) {
+      sendJson(
+        res,
+        200,
+        { entryHash, duplicate: true, entry: await entryWithProof(d.reader, d.logId, existing) },
+        { location: `/api/v1/log/entries/${entryHash}` },
+      );
+      return;
+    }
+    const event: SubmissionEvent = {
+      v: 1,
+      requestId,
+      receivedAt: new Date().toISOString(),
+      source: 'gateway',
+      input,
+    };
+    await d.bus.publish(d.topics.submissions, [{ key: entryHash, value: JSON.stringify(event) }]);
+    if (!wait) {
+      sendJson(res, 202, { entryHash, status: 'accepted' }, { location: `/api/v1/log/entries/${entryHash}` });
+      return;
+    }
+    const entry = await d.waiter.wait(leaf, d.waitTimeoutMs);
+    sendJson(
+      res,
+      201,
+      { entryHash, duplicate: false, entry: await entryWithProof(d.reader, d.logId, entry) },
+      { location: `/api/v1/log/entries/${entryHash}` },
+    );
+  });
+
+  router.on('GET', '/api/v1/attestations/:digest', async ({ res, params }) => {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(params['digest'] ?? '');
+    if (!m?.[1])
+      throw new AttestryError(
+        'INPUT_MALFORMED',
+        'attestations are addressed as sha256:<64 lowercase hex digits>',
+      );
+    const att = await tlogStore.readAttestation(d.pool, Buffer.from(m[1], 'hex'));
+    if (!att) throw new AttestryError('NOT_FOUND', 'no attestation with this hash');
+    // Content-addressed: it can never change.
+    res.writeHead(200, {
+      'content-type': att.mediaType,
+      'content-length': att.content.length,
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag: `"${m[1]}"`,
+    });
+    res.end(att.content);
+  });
+}
