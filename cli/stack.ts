@@ -45,6 +45,8 @@ export interface StackSettings {
   logLevel: string;
   /** Prefix of topic names and consumer groups. */
   topicPrefix: string;
+  /** Drop and recreate the local database first (the test runner's clean start). */
+  recreateDatabase?: boolean;
   /** Extra environment for every service (e.g. configuration the operator set). */
   serviceEnv?: Record<string, string>;
 }
@@ -122,6 +124,7 @@ export async function ensureInfra(s: StackSettings, say: Say): Promise<Infra> {
   }
   const pgEnv: Record<string, string> = { ATTESTRY_HOME: s.home, ATTESTRY_DB_NAME: s.dbName };
   if (s.databaseUrl) pgEnv['DATABASE_URL'] = s.databaseUrl;
+  if (s.recreateDatabase) pgEnv['ATTESTRY_DB_RECREATE'] = '1';
   const adminUrl = runScript(s, 'infra/postgres/ensure.sh', [], pgEnv).trim();
   const applied = await migrate(adminUrl, path.join(s.root, 'schema/sql'));
   if (applied.length > 0) say(`postgres: applied ${applied.join(', ')}`);

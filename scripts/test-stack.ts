@@ -35,7 +35,9 @@ export function testSettings(root: string): StackSettings {
     MONITOR_PORT: '18083',
     LOG_LEVEL: 'warn',
   });
-  return base;
+  // Every run starts from an empty, freshly migrated template database: a database left by an
+  // earlier run (another checkout, an unfinished migration) must not leak into this one.
+  return { ...base, recreateDatabase: true };
 }
 
 export async function startTestStack(root: string): Promise<TestStack> {

@@ -10,7 +10,8 @@
 #   the role <db>_admin (LOGIN CREATEROLE CREATEDB, password kept in $ATTESTRY_HOME/secrets, mode 0600)
 #   and the database <db> owned by it. Idempotent.
 #
-# Environment: DATABASE_URL, ATTESTRY_DB_NAME (default attestry), ATTESTRY_HOME (default <repo>/.attestry).
+# Environment: DATABASE_URL, ATTESTRY_DB_NAME (default attestry), ATTESTRY_HOME (default <repo>/.attestry),
+# ATTESTRY_DB_RECREATE=1 (drop the local database first: the test runner starts from nothing).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -66,6 +67,12 @@ if [ ! -s "$PWFILE" ]; then
 fi
 PW="$(cat "$PWFILE")"
 ADMIN="${DB}_admin"
+
+if [ "${ATTESTRY_DB_RECREATE:-}" = 1 ]; then
+  as_postgres -v db="$DB" <<'SQL' >&2
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec
+SQL
+fi
 
 as_postgres -v admin="$ADMIN" -v pw="$PW" -v db="$DB" <<'SQL' >&2
 SELECT format('CREATE ROLE %I LOGIN CREATEROLE CREATEDB', :'admin')

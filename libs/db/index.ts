@@ -8,6 +8,7 @@ export {
   type QueryResultRow,
 } from './pool.js';
 export { migrate, readMigrations, type Migration } from './migrate.js';
+export { dropDatabasesAndRoles } from './admin.js';
 export {
   ensureServiceRoles,
   serviceUrl,
