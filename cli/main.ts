@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runUp, runDown, runStatus } from './commands/stack-commands.js';
 import { runKeygen, runTrustedRoot } from './commands/key-commands.js';
+import { runVerifyBundle } from './commands/verify-commands.js';
 
 /** The repository (or installed package) root: the nearest folder above this file with a package.json. */
 function findRoot(from: string): string {
@@ -33,6 +34,7 @@ Stack:
 Keys and trust (no running stack needed):
   keygen --out PREFIX  make a signing key pair (ecdsa-p256 or ed25519)
   trusted-root         print a Sigstore TrustedRoot naming this log's key
+  verify-bundle ...    verify a Sigstore bundle offline (the sigstore-conformance contract)
 
 Run \`attestry <command> --help\` for a command's options.
 Environment: ATTESTRY_HOME, KAFKA_BROKERS, DATABASE_URL, GATEWAY_PORT, API_PORT, ... (README.md).`;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, Command> = {
   status: runStatus,
   keygen: runKeygen,
   'trusted-root': runTrustedRoot,
+  'verify-bundle': runVerifyBundle,
 };
 
 async function main(): Promise<number> {
