@@ -20,7 +20,8 @@ import { createLogVerifier, trustFromRoots } from '../../libs/tlog/index.js';
 import { gatewayConfig } from './config.js';
 import { Router, RateLimiter, sendError } from './http.js';
 import { registerTlogRoutes } from './tlog-routes.js';
-import { registerIngestRoutes } from './ingest-routes.js';
+import { registerIngestRoutes, type IngestDeps } from './ingest-routes.js';
+import { registerRekorRoutes } from './rekor-routes.js';
 import { InclusionWaiter } from './inclusion-waiter.js';
 
 const config = loadConfig('gateway', gatewayConfig, process.env);
@@ -51,7 +52,7 @@ const waiter = new InclusionWaiter(pool);
 
 const router = new Router();
 registerTlogRoutes(router, reader);
-registerIngestRoutes(router, {
+const ingest: IngestDeps = {
   pool,
   bus,
   topics: topicNames(config.TOPIC_PREFIX),
@@ -64,7 +65,9 @@ registerIngestRoutes(router, {
   logId: keys.logId,
   maxBodyBytes: config.MAX_BODY_BYTES,
   waitTimeoutMs: config.INCLUSION_WAIT_MS,
-});
+};
+registerIngestRoutes(router, ingest);
+registerRekorRoutes(router, { ...ingest, ecdsaPublicKey: keys.ecdsa.publicKey });
 
 const readiness = { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] };
 
