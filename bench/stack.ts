@@ -11,6 +11,11 @@ import { ensureInfra, settingsFromEnv, stopKafka, type Infra, type StackSettings
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function benchSettings(): StackSettings {
+  // Like the test runner, start from a recreated template database every time.
+  return { ...benchBase(), recreateDatabase: true };
+}
+
+function benchBase(): StackSettings {
   return settingsFromEnv(root, {
     ATTESTRY_HOME: process.env['ATTESTRY_BENCH_HOME'] ?? path.join(root, '.attestry-bench'),
     ATTESTRY_DB_NAME: 'attestry_bench',
@@ -58,7 +63,16 @@ export async function freshBenchDatabase(
   const c = new pg.Client({ connectionString: withDb(infra.adminUrl, 'postgres') });
   await c.connect();
   await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+  // The template may still be held for a moment by the migration runner's closing session.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`);
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '55006' || attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   await c.end();
   const serviceUrls = Object.fromEntries(
     Object.entries(infra.serviceUrls).map(([k, v]) => [k, withDb(v, name)]),

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runUp, runDown, runStatus } from './commands/stack-commands.js';
 import { runKeygen, runTrustedRoot } from './commands/key-commands.js';
 import { runVerifyBundle } from './commands/verify-commands.js';
+import { runAttest, runSign, runSubmit } from './commands/ingest-commands.js';
 
 /** The repository (or installed package) root: the nearest folder above this file with a package.json. */
 function findRoot(from: string): string {
@@ -31,6 +32,11 @@ Stack:
   down                 stop what \`attestry up\` started
   status               say what runs
 
+Signing (talks to the gateway: --gateway URL or ATTESTRY_GATEWAY_URL, default http://127.0.0.1:8080):
+  sign --key K FILE    sign a file, log it, write a Sigstore bundle
+  attest --key K ...   sign an in-toto statement (DSSE), log it, write a bundle
+  submit FILE_OR_DIR.. submit existing bundles and envelopes, with a summary
+
 Keys and trust (no running stack needed):
   keygen --out PREFIX  make a signing key pair (ecdsa-p256 or ed25519)
   trusted-root         print a Sigstore TrustedRoot naming this log's key
@@ -48,6 +54,9 @@ const COMMANDS: Record<string, Command> = {
   keygen: runKeygen,
   'trusted-root': runTrustedRoot,
   'verify-bundle': runVerifyBundle,
+  sign: runSign,
+  attest: runAttest,
+  submit: runSubmit,
 };
 
 async function main(): Promise<number> {

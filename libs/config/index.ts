@@ -125,4 +125,14 @@ export const trustConfig = {
         .map((f) => f.trim())
         .filter((f) => f.length > 0),
     ),
+  /** Comma-separated key lists in the npm registry's keys.json format: keys that bundles cite by hint (npm publish attestations). */
+  KEY_HINT_FILES: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((f) => f.trim())
+        .filter((f) => f.length > 0),
+    ),
 };

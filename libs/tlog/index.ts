@@ -164,4 +164,4 @@ export function toTransparencyLogEntry(
   };
 }
 
-export { createLogVerifier, trustFromRoots, DSSE_MEDIA_TYPE } from './log-verifier.js';
+export { createLogVerifier, keyHintsFromLists, trustFromRoots, DSSE_MEDIA_TYPE } from './log-verifier.js';

@@ -5,6 +5,7 @@
 import { crypto, type Clock } from '../core/index.js';
 import {
   combineTrust,
+  npmRegistryKeyHints,
   parseTrustedRoot,
   PUBLIC_GOOD_TRUSTED_ROOT,
   verifySubmission,
@@ -19,6 +20,11 @@ export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export function trustFromRoots(operatorRoots: unknown[], opts: { publicGood?: boolean } = {}): TrustMaterial {
   const roots = [...(opts.publicGood === false ? [] : [PUBLIC_GOOD_TRUSTED_ROOT]), ...operatorRoots];
   return combineTrust(...roots.map(parseTrustedRoot));
+}
+
+/** Keys named by hint (npm registry keys.json documents, already parsed JSON). */
+export function keyHintsFromLists(lists: unknown[]): KeyHint[] {
+  return lists.flatMap((l) => npmRegistryKeyHints(l));
 }
 
 export function createLogVerifier(opts: {

@@ -16,12 +16,13 @@ import {
 import { createPool, checkDatabase, TlogReader } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
 import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
-import { createLogVerifier, trustFromRoots } from '../../libs/tlog/index.js';
+import { createLogVerifier, keyHintsFromLists, trustFromRoots } from '../../libs/tlog/index.js';
 import { gatewayConfig } from './config.js';
 import { Router, RateLimiter, sendError } from './http.js';
 import { registerTlogRoutes } from './tlog-routes.js';
 import { registerIngestRoutes, type IngestDeps } from './ingest-routes.js';
 import { registerRekorRoutes } from './rekor-routes.js';
+import { openApiDocument } from './openapi.js';
 import { InclusionWaiter } from './inclusion-waiter.js';
 
 const config = loadConfig('gateway', gatewayConfig, process.env);
@@ -60,6 +61,7 @@ const ingest: IngestDeps = {
   waiter,
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
+    keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),
     clock: systemClock,
   }),
   logId: keys.logId,
@@ -67,6 +69,11 @@ const ingest: IngestDeps = {
   waitTimeoutMs: config.INCLUSION_WAIT_MS,
 };
 registerIngestRoutes(router, ingest);
+const openapi = JSON.stringify(openApiDocument());
+router.on('GET', '/openapi.json', async ({ res }) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(openapi);
+});
 registerRekorRoutes(router, { ...ingest, ecdsaPublicKey: keys.ecdsa.publicKey });
 
 const readiness = { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] };

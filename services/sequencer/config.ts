@@ -14,6 +14,6 @@ export const sequencerConfig = z.object({
   /** Verification worker threads (0 = verify on the main thread). */
   SEQUENCER_VERIFY_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
   /** Kafka fetch size per partition: bounds one batch transaction. */
-  BATCH_MAX_BYTES: byteSize(4 * 1024 * 1024),
+  BATCH_MAX_BYTES: byteSize(1024 * 1024),
 });
 export type SequencerConfig = z.infer<typeof sequencerConfig>;

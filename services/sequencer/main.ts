@@ -15,7 +15,7 @@ import {
 import { createPool, checkDatabase } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
 import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
-import { createLogVerifier, logSigners, trustFromRoots } from '../../libs/tlog/index.js';
+import { createLogVerifier, keyHintsFromLists, logSigners, trustFromRoots } from '../../libs/tlog/index.js';
 import { sequencerConfig } from './config.js';
 import { Sequencer } from './sequencer.js';
 import { VerifyPool } from './verify-pool.js';
@@ -33,7 +33,10 @@ const keys = loadLogKeysFromConfig(config);
 
 const verifyPool =
   config.SEQUENCER_VERIFY_WORKERS > 0
-    ? new VerifyPool(config.SEQUENCER_VERIFY_WORKERS, { trustedRootFiles: config.TRUSTED_ROOT_FILES })
+    ? new VerifyPool(config.SEQUENCER_VERIFY_WORKERS, {
+        trustedRootFiles: config.TRUSTED_ROOT_FILES,
+        keyHintFiles: config.KEY_HINT_FILES,
+      })
     : undefined;
 
 const sequencer = new Sequencer({
@@ -49,6 +52,7 @@ const sequencer = new Sequencer({
   setKey: keys.ecdsa.privateKey,
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
+    keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),
     clock: systemClock,
   }),
   ...(verifyPool ? { verifyPool } : {}),

@@ -122,6 +122,8 @@ export class Sequencer {
           groupId: this.o.groupId,
           topics: [this.o.topics.submissions],
           maxBytesPerPartition: this.o.maxBytesPerPartition,
+          // A few partitions' worth per fetch: bounds memory (RSS) as well as the batch size.
+          maxBytes: this.o.maxBytesPerPartition * 4,
           loadOffsets: (topic, partitions) =>
             tlogStore.loadOffsets(this.o.pool, this.o.groupId, topic, partitions),
           handleBatch: (batch, ctx) => this.handleBatch(lease, batch, ctx),

@@ -8,6 +8,7 @@ import type { VerifyOutcome } from './batch.js';
 
 export interface VerifyWorkerData {
   trustedRootFiles: string[];
+  keyHintFiles: string[];
 }
 
 export class VerifyPool {
