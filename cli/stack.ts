@@ -208,9 +208,12 @@ export function startService(
     closeSync(fd);
     child.unref();
   } else {
+    // Its own process group: a Ctrl-C at the terminal reaches `attestry up` alone, which then
+    // stops each service with one SIGTERM (a second signal makes a service exit at once).
     child = spawn(process.execPath, [serviceEntry(s, name)], {
       env,
       cwd: s.root,
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const pipeLines = (stream: NodeJS.ReadableStream | null) => {
