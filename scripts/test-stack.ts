@@ -6,6 +6,8 @@
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { crypto } from '../libs/core/index.js';
+import { dropDatabasesAndRoles } from '../libs/db/index.js';
 import {
   ensureInfra,
   settingsFromEnv,
@@ -19,11 +21,22 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The test database is named after the checkout (`attestry_test_<8 hex of its path>`): roles are
+ * cluster-wide, so two checkouts testing on one server must not share (and reset) a password.
+ */
+export function testDatabaseName(root: string): string {
+  return (
+    process.env['ATTESTRY_TEST_DB_NAME'] ??
+    `attestry_test_${crypto.sha256(Buffer.from(root)).toString('hex').slice(0, 8)}`
+  );
+}
+
 export function testSettings(root: string): StackSettings {
   const env = process.env;
   const base = settingsFromEnv(root, {
     ATTESTRY_HOME: env['ATTESTRY_TEST_HOME'] ?? path.join(root, '.attestry-test'),
-    ATTESTRY_DB_NAME: 'attestry_test',
+    ATTESTRY_DB_NAME: testDatabaseName(root),
     KAFKA_PORT: env['ATTESTRY_TEST_KAFKA_PORT'] ?? '19092',
     KAFKA_CONTROLLER_PORT: env['ATTESTRY_TEST_KAFKA_CONTROLLER_PORT'] ?? '19093',
     ...(env['ATTESTRY_TEST_KAFKA_BROKERS'] ? { KAFKA_BROKERS: env['ATTESTRY_TEST_KAFKA_BROKERS'] } : {}),
@@ -55,12 +68,15 @@ export async function startTestStack(root: string): Promise<TestStack> {
   const s = testSettings(root);
   const t0 = Date.now();
   const infra = await ensureInfra(s, (line) => process.stderr.write(`test-stack: ${line}\n`));
+  // Per-file databases (and roles) an interrupted earlier run of this checkout left behind.
+  await dropDatabasesAndRoles(infra.adminUrl, `${s.dbName}_`);
   process.stderr.write(
     `test-stack: kafka and postgres ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
   );
   return {
     env: {
       ATTESTRY_TEST_STACK: '1',
+      ATTESTRY_TEST_DB_PREFIX: `${s.dbName}_`,
       ATTESTRY_TEST_HOME: s.home,
       ATTESTRY_TEST_KAFKA_BROKERS: infra.brokers.join(','),
       ATTESTRY_TEST_ADMIN_URL: infra.adminUrl,

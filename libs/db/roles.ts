@@ -35,7 +35,7 @@ export async function ensureServiceRoles(
   const pool = createPool(adminUrl, { applicationName: 'attestry-roles', max: 1 });
   try {
     const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
-    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(database))
+    if (!/^[a-z_][a-z0-9_]{0,49}$/.test(database))
       throw new AttestryError('CONFIG_INVALID', `database name ${database} must match ^[a-z_][a-z0-9_]*$`);
     const id = (s: string) => pg.escapeIdentifier(s);
     for (const service of SERVICE_NAMES) {

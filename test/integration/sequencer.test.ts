@@ -133,6 +133,55 @@ describe('the transparency log through Kafka, PostgreSQL and HTTP', () => {
     }
   });
 
+  it('relays every committed entry to attestry.entries in log order within each partition, and the checkpoints to attestry.checkpoints', async () => {
+    const size = await treeSize(h.admin);
+    const byPartition = new Map<number, number[]>();
+    const seen = new Set<number>();
+    const checkpoints: number[] = [];
+    const entries = await h.bus.consume({
+      groupId: `${h.prefix}test-relay`,
+      topics: [h.topics.entries, h.topics.checkpoints],
+      loadOffsets: async () => new Map(),
+      handleBatch: async (batch) => {
+        for (const m of batch.messages) {
+          const v = JSON.parse(m.value?.toString() ?? '{}') as {
+            logIndex?: number;
+            treeSize?: number;
+            body?: string;
+            leafHash?: string;
+          };
+          if (batch.topic === h.topics.checkpoints) {
+            checkpoints.push(v.treeSize ?? -1);
+            continue;
+          }
+          const i = v.logIndex ?? -1;
+          assert.equal(rfc6962LeafHash(b64(v.body ?? '')).toString('hex'), v.leafHash);
+          assert.equal(m.key?.toString(), String(i));
+          byPartition.set(batch.partition, [...(byPartition.get(batch.partition) ?? []), i]);
+          seen.add(i);
+        }
+      },
+    });
+    await eventually(
+      async () => (seen.size >= size && checkpoints.includes(size) ? true : undefined),
+      60_000,
+      'relayed entries',
+    );
+    await entries.stop();
+    for (let i = 0; i < size; i++) assert.ok(seen.has(i), `entry ${i} relayed`);
+    for (const [p, list] of byPartition)
+      assert.deepEqual(
+        list,
+        [...list].sort((a, b) => a - b),
+        `partition ${p} in log order`,
+      );
+    assert.deepEqual(
+      checkpoints,
+      [...checkpoints].sort((a, b) => a - b),
+      'checkpoints in order',
+    );
+  });
+
   it('serves partial tiles for any width up to the current one, full tiles as immutable', async () => {
     const size = await treeSize(h.admin);
     const lastFull = Math.floor(size / 256) - 1;

@@ -51,7 +51,9 @@ function withDatabase(url: string, database: string): string {
 export async function freshDatabase(prefix = 'attestry_t'): Promise<FreshDatabase> {
   const admin = adminUrl();
   const template = decodeURIComponent(new URL(admin).pathname.slice(1));
-  const name = uniqueName(prefix).toLowerCase();
+  // Named under this checkout's test database, so the runner can drop what an interrupted run left.
+  const name =
+    `${required('ATTESTRY_TEST_DB_PREFIX')}${uniqueName(prefix.replace(/^attestry_t_?/, '') || 't')}`.toLowerCase();
   const client = new pg.Client({ connectionString: withDatabase(admin, 'postgres') });
   await client.connect();
   try {
