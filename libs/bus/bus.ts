@@ -56,9 +56,11 @@ export interface ConsumerOptions {
   groupId: string;
   topics: string[];
   /**
-   * Offsets live in PostgreSQL with the data (exactly-once effect). Called on every group join
-   * for each assigned partition: returns the next offset to read, or null to start at the
-   * beginning. kafkajs has no assign(): we seek on join instead.
+   * Offsets live in PostgreSQL with the data (exactly-once effect). Called after every group
+   * join, at the first batch of each assigned partition: returns the next offset to read (a
+   * partition it omits starts at 0). kafkajs has no assign(): we seek on join instead. The answer
+   * must not move with records that arrive meanwhile (stored offsets, or an end fixed before
+   * consume()), since records up to the seek point are dropped.
    */
   loadOffsets(topic: string, partitions: number[]): Promise<Map<number, number>>;
   /** Handles one partition's batch; must commit data and offsets atomically itself. */

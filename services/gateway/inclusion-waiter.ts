@@ -72,6 +72,17 @@ export class InclusionWaiter {
     }
   }
 
+  /**
+   * Fails the requests waiting for `leafHex` (the sequencer rejected what this gateway accepted:
+   * the two verify with different configuration, or the sequencer's check is stricter).
+   */
+  fail(leafHex: string, error: AttestryError): void {
+    const list = this.waiting.get(leafHex);
+    if (!list) return;
+    this.waiting.delete(leafHex);
+    for (const w of list) w.reject(error);
+  }
+
   close(): void {
     clearInterval(this.timer);
     for (const list of this.waiting.values())

@@ -24,6 +24,7 @@ import { registerIngestRoutes, type IngestDeps } from './ingest-routes.js';
 import { registerRekorRoutes } from './rekor-routes.js';
 import { openApiDocument } from './openapi.js';
 import { InclusionWaiter } from './inclusion-waiter.js';
+import { followRejections } from './rejections.js';
 
 const config = loadConfig('gateway', gatewayConfig, process.env);
 const logger = createLogger('gateway', config.LOG_LEVEL);
@@ -119,9 +120,17 @@ const server = http.createServer((req, res) => {
 server.requestTimeout = config.REQUEST_TIMEOUT_MS;
 server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60000);
 await listen(server, config.HOST, config.PORT);
+const rejections = await followRejections({
+  bus,
+  topics: topicNames(config.TOPIC_PREFIX),
+  groupId: `${config.TOPIC_PREFIX}gateway-${crypto.randomUuid()}`,
+  waiter,
+  logger,
+});
 
 onShutdown(logger, async () => {
   await closeServer(server);
+  await rejections.stop();
   waiter.close();
   await bus.close();
   await pool.end();

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash, sign as nodeSign } from 'node:crypto';
 import path from 'node:path';
 import { bundleToJSON, bundleFromJSON } from '@sigstore/bundle';
@@ -231,6 +232,26 @@ describe('the gateway', () => {
       await fetch(`${gw.url}/api/v1/log/proof?firstSize=${log.treeSize}&lastSize=${log.treeSize}`)
     ).json()) as { hashes: string[] };
     assert.deepEqual(proof.hashes, [], 'equal sizes give an empty proof');
+  });
+
+  it("answers at once with the sequencer's reason when the sequencer rejects what the gateway accepted", async () => {
+    // This gateway knows npm's registry keys; the sequencer does not: it refuses the npm publish
+    // attestation (KEY_UNTRUSTED) and the waiting request hears it through attestry.rejected.
+    const npmKeys = path.join(repoRoot, 'test/fixtures/trust/public-good/registry.npmjs.org-keys.json');
+    const lenient = h.startGateway({ KEY_HINT_FILES: npmKeys, INCLUSION_WAIT_MS: '60000' });
+    await lenient.waitReady();
+    const bundle = JSON.parse(
+      readFileSync(
+        path.join(repoRoot, 'test/fixtures/bundles/npm/extracted/sigstore-2.3.1.publish.sigstore.json'),
+        'utf8',
+      ),
+    ) as unknown;
+    const t0 = Date.now();
+    const r = await post(`${lenient.url}/api/v1/entries`, bundle);
+    assert.equal(r.status, 422, JSON.stringify(r.json));
+    assert.equal((r.json['error'] as Record<string, unknown>)['code'], 'KEY_UNTRUSTED');
+    assert.ok(Date.now() - t0 < 30_000, 'well before the inclusion wait runs out');
+    await lenient.stop();
   });
 
   describe('interop with the official Sigstore client and verifier', () => {
