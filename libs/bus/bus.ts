@@ -15,6 +15,9 @@ import {
 import { AttestryError } from '../core/index.js';
 import type { TopicSpec } from './topics.js';
 
+/** Messages coalesced into one produce request stay under this size. */
+const COALESCE_MAX_BYTES = 1024 * 1024;
+
 export interface BusOptions {
   brokers: string[];
   clientId: string;
@@ -82,6 +85,14 @@ export class Bus {
   private readonly kafka: Kafka;
   private producerPromise: Promise<Producer> | undefined;
   private readonly consumers = new Set<Consumer>();
+  private readonly pending = new Map<
+    string,
+    {
+      messages: OutgoingMessage[];
+      waiters: Array<{ resolve(): void; reject(e: unknown): void }>;
+      bytes: number;
+    }
+  >();
 
   constructor(opts: BusOptions) {
     const log = opts.log;
@@ -166,18 +177,48 @@ export class Bus {
   }
 
   /**
-   * Publishes messages (idempotent producer, acks=all). Errors are mapped: a record over the
-   * broker's limit is BUS_MESSAGE_TOO_LARGE; an unreachable or overloaded cluster is
+   * Publishes messages (idempotent producer, acks=all) and resolves once Kafka has them. Calls
+   * made within the same tick for the same topic are coalesced into one produce request (a
+   * gateway answering a thousand requests a second sends a few requests, not a thousand); a
+   * large message goes alone, so its size cannot fail its neighbours. Errors are mapped: a record
+   * over the broker's limit is BUS_MESSAGE_TOO_LARGE; an unreachable or overloaded cluster is
    * BUS_UNAVAILABLE (callers answer 503 + Retry-After).
    */
-  async publish(
-    topic: string,
-    messages: OutgoingMessage[],
-  ): Promise<Array<{ partition: number; offset: number }>> {
-    if (messages.length === 0) return [];
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    const size = messages.reduce(
+      (n, m) => n + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length),
+      0,
+    );
+    if (size > COALESCE_MAX_BYTES) return this.send(topic, messages);
+    return new Promise((resolve, reject) => {
+      let q = this.pending.get(topic);
+      if (!q) {
+        q = { messages: [], waiters: [], bytes: 0 };
+        this.pending.set(topic, q);
+        setImmediate(() => this.flush(topic));
+      }
+      q.messages.push(...messages);
+      q.bytes += size;
+      q.waiters.push({ resolve, reject });
+      if (q.bytes > COALESCE_MAX_BYTES) this.flush(topic);
+    });
+  }
+
+  private flush(topic: string): void {
+    const q = this.pending.get(topic);
+    if (!q) return;
+    this.pending.delete(topic);
+    this.send(topic, q.messages).then(
+      () => q.waiters.forEach((w) => w.resolve()),
+      (e: unknown) => q.waiters.forEach((w) => w.reject(e)),
+    );
+  }
+
+  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     try {
       const producer = await this.producer();
-      const result = await producer.send({
+      await producer.send({
         topic,
         acks: -1,
         compression: CompressionTypes.None,
@@ -187,7 +228,6 @@ export class Bus {
           ...(m.headers ? { headers: m.headers } : {}),
         })),
       });
-      return result.map((r) => ({ partition: r.partition, offset: Number(r.baseOffset ?? r.offset ?? -1) }));
     } catch (e) {
       throw mapKafkaError(e);
     }

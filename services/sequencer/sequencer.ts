@@ -124,6 +124,10 @@ export class Sequencer {
           maxBytesPerPartition: this.o.maxBytesPerPartition,
           // A few partitions' worth per fetch: bounds memory (RSS) as well as the batch size.
           maxBytes: this.o.maxBytesPerPartition * 4,
+          // Under load the broker gathers up to 32 KiB per fetch (at most 25 ms): fewer, larger
+          // batches, each one transaction and one signed checkpoint.
+          minBytes: 32 * 1024,
+          maxWaitTimeInMs: 25,
           loadOffsets: (topic, partitions) =>
             tlogStore.loadOffsets(this.o.pool, this.o.groupId, topic, partitions),
           handleBatch: (batch, ctx) => this.handleBatch(lease, batch, ctx),
