@@ -20,3 +20,4 @@ export {
 export * as tlogStore from './tlog-store.js';
 export type { StoredTile, StoredEntry, StoredAttestation, StoredCheckpoint, TreeHead } from './tlog-store.js';
 export { TlogReader, type Proof } from './tlog-reader.js';
+export * as idxStore from './idx-store.js';

@@ -60,3 +60,4 @@ export {
 } from './dsse.js';
 export { parsePublicKey, publicKeyInfo, type PublicKeyInfo, type KeyAlgorithm } from './keys.js';
 export { canonicalizeJson, canonicalJsonBytes, type JsonValue } from './canonical-json.js';
+export * from './signer-identity.js';

@@ -1,8 +1,14 @@
-import { z, port, commonServiceConfig } from '../../libs/config/index.js';
+import { z, port, commonServiceConfig, byteSize, positiveInt } from '../../libs/config/index.js';
 
 /** Configuration of the indexer (the projection of the log into the idx schema), from the environment. */
 export const indexerConfig = z.object({
   ...commonServiceConfig,
   PORT: port(8082),
+  /** Kafka fetch size per partition: bounds one batch (and its PostgreSQL transaction). */
+  BATCH_MAX_BYTES: byteSize(4 * 1024 * 1024),
+  /** How often the lag gauge (entries behind the log head) is refreshed. */
+  INDEXER_LAG_INTERVAL_MS: positiveInt(2000),
+  /** PostgreSQL connections of this process. */
+  INDEXER_POOL_SIZE: positiveInt(6),
 });
 export type IndexerConfig = z.infer<typeof indexerConfig>;
