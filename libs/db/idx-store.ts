@@ -17,6 +17,7 @@
  */
 import { crypto, toHex } from '../core/index.js';
 import type { Pool, PoolClient } from './pool.js';
+import { offsetStore } from './offsets.js';
 
 type Db = Pool | PoolClient;
 
@@ -800,51 +801,7 @@ export async function readProgress(db: Db): Promise<{ treeSize: number; indexed:
 
 // ---- consumer offsets (exactly-once effect) -----------------------------------------------
 
-const Q_OFFSETS =
-  'SELECT partition, next_offset FROM idx.consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])';
-const Q_INSERT_OFFSET = `
-  INSERT INTO idx.consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-  ON CONFLICT (consumer, topic, partition) DO NOTHING`;
-const Q_LOCK_OFFSET =
-  'SELECT next_offset FROM idx.consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE';
-const Q_ADVANCE_OFFSET = `
-  UPDATE idx.consumer_offsets SET next_offset = $5, updated_at = now()
-   WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $4`;
-
-export async function loadOffsets(
-  db: Db,
-  consumer: string,
-  topic: string,
-  partitions: number[],
-): Promise<Map<number, number>> {
-  const rows = (
-    await db.query<{ partition: number; next_offset: number }>(Q_OFFSETS, [consumer, topic, partitions])
-  ).rows;
-  return new Map(rows.map((r) => [r.partition, r.next_offset]));
-}
-
-/** Locks the partition's offset row for the batch (creating it at 0 on first use); returns it. */
-export async function lockOffset(
-  client: PoolClient,
-  consumer: string,
-  topic: string,
-  partition: number,
-): Promise<number> {
-  await client.query(Q_INSERT_OFFSET, [consumer, topic, partition]);
-  return (
-    (await client.query<{ next_offset: number }>(Q_LOCK_OFFSET, [consumer, topic, partition])).rows[0]
-      ?.next_offset ?? 0
-  );
-}
-
-/** Advances only from the expected stored value; false means someone else moved it. */
-export async function advanceOffset(
-  client: PoolClient,
-  consumer: string,
-  topic: string,
-  partition: number,
-  expected: number,
-  next: number,
-): Promise<boolean> {
-  return (await client.query(Q_ADVANCE_OFFSET, [consumer, topic, partition, expected, next])).rowCount === 1;
-}
+const offsets = offsetStore('idx.consumer_offsets');
+export const loadOffsets = offsets.load;
+export const lockOffset = offsets.lock;
+export const advanceOffset = offsets.advance;

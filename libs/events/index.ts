@@ -83,3 +83,27 @@ export const AlertEvent = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type AlertEvent = z.infer<typeof AlertEvent>;
+
+/** Rejected payloads travel with their reason, truncated to this size. */
+export const REJECTED_PAYLOAD_MAX_BYTES = 1024 * 1024;
+
+/** Builds the attestry.rejected event for a record a service refuses (one shape for every service). */
+export function toRejectedEvent(r: {
+  by: RejectedEvent['rejectedBy'];
+  reason: string;
+  message: string;
+  payload: Buffer;
+  at: Date;
+  origin?: { topic: string; partition: number; offset: number };
+}): RejectedEvent {
+  return {
+    v: 1,
+    rejectedAt: r.at.toISOString(),
+    rejectedBy: r.by,
+    reason: r.reason,
+    message: r.message,
+    ...(r.origin ? { origin: r.origin } : {}),
+    payloadBase64: r.payload.subarray(0, REJECTED_PAYLOAD_MAX_BYTES).toString('base64'),
+    truncated: r.payload.length > REJECTED_PAYLOAD_MAX_BYTES,
+  };
+}

@@ -10,17 +10,10 @@
  * not hold) is rejected with its reason, never indexed; the log's own integrated time and
  * attestation hash are used, not the event's.
  */
-import {
-  AttestryError,
-  crypto,
-  isAttestryError,
-  toBase64,
-  toHex,
-  type Clock,
-} from '../../libs/core/index.js';
+import { AttestryError, crypto, isAttestryError, toHex, type Clock } from '../../libs/core/index.js';
 import { idxStore, tlogStore, type Pool, type PoolClient } from '../../libs/db/index.js';
 import type { BatchContext, Bus, BusConsumer, PartitionBatch, TopicNames } from '../../libs/bus/index.js';
-import { EntryEvent, type RejectedEvent } from '../../libs/events/index.js';
+import { EntryEvent, toRejectedEvent } from '../../libs/events/index.js';
 import type { Logger, Metrics } from '../../libs/observe/index.js';
 import {
   batchRows,
@@ -249,20 +242,17 @@ export class Indexer {
 
   private async publishRejections(batch: PartitionBatch, rejections: Rejection[]): Promise<void> {
     if (rejections.length === 0) return;
-    const MAX_PAYLOAD = 1024 * 1024;
     await this.o.bus.publish(
       this.o.topics.rejected,
       rejections.map((r) => {
-        const event: RejectedEvent = {
-          v: 1,
-          rejectedAt: this.o.clock.now().toISOString(),
-          rejectedBy: 'indexer',
+        const event = toRejectedEvent({
+          by: 'indexer',
           reason: r.reason,
           message: r.message,
+          payload: r.payload,
+          at: this.o.clock.now(),
           origin: { topic: batch.topic, partition: batch.partition, offset: r.offset },
-          payloadBase64: toBase64(r.payload.subarray(0, MAX_PAYLOAD)),
-          truncated: r.payload.length > MAX_PAYLOAD,
-        };
+        });
         return { key: r.key, value: JSON.stringify(event) };
       }),
     );

@@ -3,13 +3,13 @@
  * per batch (entries, tiles, tree head, checkpoint and consumer offsets together: an
  * exactly-once effect), rejections to attestry.rejected, and the outbox relay.
  */
-import { AttestryError, isAttestryError, toBase64, type Clock } from '../../libs/core/index.js';
+import { AttestryError, isAttestryError, type Clock } from '../../libs/core/index.js';
 import { tlogStore, type Pool, type StoredEntry } from '../../libs/db/index.js';
 import type { Bus, BusConsumer, PartitionBatch, BatchContext, TopicNames } from '../../libs/bus/index.js';
 import { appendLeaves, tileKey, tilesForAppend } from '../../libs/merkle/index.js';
 import { signCheckpoint, signEntryTimestamp, type LogIdentity } from '../../libs/tlog/index.js';
 import type { Signer } from '../../libs/note/index.js';
-import type { RejectedEvent } from '../../libs/events/index.js';
+import { toRejectedEvent } from '../../libs/events/index.js';
 import type { KeyObject } from '../../libs/core/index.js';
 import type { Logger, Metrics } from '../../libs/observe/index.js';
 import { acquireLeadership, type Lease } from './leader.js';
@@ -156,20 +156,17 @@ export class Sequencer {
 
   private async publishRejections(topic: string, partition: number, rejections: Rejection[]): Promise<void> {
     if (rejections.length === 0) return;
-    const MAX_PAYLOAD = 1024 * 1024;
     await this.o.bus.publish(
       this.o.topics.rejected,
       rejections.map((r) => {
-        const event: RejectedEvent = {
-          v: 1,
-          rejectedAt: this.o.clock.now().toISOString(),
-          rejectedBy: 'sequencer',
+        const event = toRejectedEvent({
+          by: 'sequencer',
           reason: r.reason,
           message: r.message,
+          payload: r.payload,
+          at: this.o.clock.now(),
           origin: { topic, partition, offset: r.offset },
-          payloadBase64: toBase64(r.payload.subarray(0, MAX_PAYLOAD)),
-          truncated: r.payload.length > MAX_PAYLOAD,
-        };
+        });
         return { key: r.key, value: JSON.stringify(event) };
       }),
     );
