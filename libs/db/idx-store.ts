@@ -805,3 +805,4 @@ const offsets = offsetStore('idx.consumer_offsets');
 export const loadOffsets = offsets.load;
 export const lockOffset = offsets.lock;
 export const advanceOffset = offsets.advance;
+export const advanceAndCommit = offsets.advanceAndCommit;

@@ -4,6 +4,7 @@
  * own transaction. One implementation for every owning schema; the table name comes from a
  * closed set, never from input, so each query is still a fixed string.
  */
+import { AttestryError } from '../core/index.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export type OffsetsTable = 'tlog.consumer_offsets' | 'idx.consumer_offsets';
@@ -26,6 +27,20 @@ export interface OffsetStore {
     expected: number,
     next: number,
   ): Promise<boolean>;
+  /**
+   * The end of a batch transaction: advances the offset from its stored value (DB_CONFLICT if it
+   * moved), then COMMITs only if the partition is still assigned to this member (`isActive`),
+   * else ROLLs BACK: a batch from a revoked partition never commits. Returns whether it committed.
+   */
+  advanceAndCommit(
+    client: PoolClient,
+    consumer: string,
+    topic: string,
+    partition: number,
+    expected: number,
+    next: number,
+    isActive: () => boolean,
+  ): Promise<boolean>;
 }
 
 export function offsetStore(table: OffsetsTable): OffsetStore {
@@ -33,6 +48,14 @@ export function offsetStore(table: OffsetsTable): OffsetStore {
   const qInsert = `INSERT INTO ${table} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT (consumer, topic, partition) DO NOTHING`;
   const qLock = `SELECT next_offset FROM ${table} WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE`;
   const qAdvance = `UPDATE ${table} SET next_offset = $5, updated_at = now() WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $4`;
+  const advance = async (
+    client: PoolClient,
+    consumer: string,
+    topic: string,
+    partition: number,
+    expected: number,
+    next: number,
+  ) => (await client.query(qAdvance, [consumer, topic, partition, expected, next])).rowCount === 1;
   return {
     async load(db, consumer, topic, partitions) {
       const rows = (
@@ -47,8 +70,17 @@ export function offsetStore(table: OffsetsTable): OffsetStore {
           ?.next_offset ?? 0
       );
     },
-    async advance(client, consumer, topic, partition, expected, next) {
-      return (await client.query(qAdvance, [consumer, topic, partition, expected, next])).rowCount === 1;
+    advance,
+    async advanceAndCommit(client, consumer, topic, partition, expected, next, isActive) {
+      if (!(await advance(client, consumer, topic, partition, expected, next))) {
+        throw new AttestryError('DB_CONFLICT', `offset of ${topic}/${partition} moved from ${expected}`);
+      }
+      if (!isActive()) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query('COMMIT');
+      return true;
     },
   };
 }

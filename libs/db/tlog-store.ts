@@ -106,6 +106,7 @@ const offsets = offsetStore('tlog.consumer_offsets');
 export const loadOffsets = offsets.load;
 export const lockOffset = offsets.lock;
 export const advanceOffset = offsets.advance;
+export const advanceAndCommit = offsets.advanceAndCommit;
 
 // ---- the tree ------------------------------------------------------------------------------
 

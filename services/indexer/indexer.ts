@@ -10,7 +10,7 @@
  * not hold) is rejected with its reason, never indexed; the log's own integrated time and
  * attestation hash are used, not the event's.
  */
-import { AttestryError, crypto, isAttestryError, toHex, type Clock } from '../../libs/core/index.js';
+import { crypto, isAttestryError, toHex, type Clock } from '../../libs/core/index.js';
 import { idxStore, tlogStore, type Pool, type PoolClient } from '../../libs/db/index.js';
 import type { BatchContext, Bus, BusConsumer, PartitionBatch, TopicNames } from '../../libs/bus/index.js';
 import { EntryEvent, toRejectedEvent } from '../../libs/events/index.js';
@@ -367,27 +367,20 @@ export class Indexer {
         } else {
           written = await this.writeEntryByEntry(client, projections, entries, log);
         }
+        // Offsets advance only from their stored value; a revoked partition never commits.
         if (
-          !(await idxStore.advanceOffset(
+          !(await idxStore.advanceAndCommit(
             client,
             this.o.groupId,
             batch.topic,
             batch.partition,
             stored,
             lastOffset + 1,
+            ctx.isActive,
           ))
         ) {
-          throw new AttestryError(
-            'DB_CONFLICT',
-            `offset of ${batch.topic}/${batch.partition} moved from ${stored}`,
-          );
-        }
-        // Never commit a batch from a revoked partition.
-        if (!ctx.isActive()) {
-          await client.query('ROLLBACK');
           return undefined;
         }
-        await client.query('COMMIT');
         return written;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {

@@ -267,27 +267,20 @@ export class Sequencer {
               signCheckpoint(this.o.identity.origin, treeSize, root, this.o.signers),
             );
           }
+          // Offsets advance only from their stored value; a revoked partition never commits.
           if (
-            !(await tlogStore.advanceOffset(
+            !(await tlogStore.advanceAndCommit(
               client,
               this.o.groupId,
               batch.topic,
               batch.partition,
               stored,
               last.offset + 1,
+              ctx.isActive,
             ))
           ) {
-            throw new AttestryError(
-              'DB_CONFLICT',
-              `offset of ${batch.topic}/${batch.partition} moved from ${stored}`,
-            );
-          }
-          // Never commit a batch from a revoked partition.
-          if (!ctx.isActive()) {
-            await client.query('ROLLBACK');
             return undefined;
           }
-          await client.query('COMMIT');
           return { appended: entries.length, duplicates, treeSize };
         } catch (e) {
           await client.query('ROLLBACK').catch(() => undefined);
