@@ -126,7 +126,7 @@ export class Bus {
       const missing = specs.filter((s) => !existing.has(s.name));
       if (missing.length > 0) {
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: missing.map((s) => ({
             topic: s.name,
             numPartitions: s.partitions,
@@ -134,6 +134,10 @@ export class Bus {
             configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
           })),
         });
+        await waitForLeaders(
+          admin,
+          missing.map((s) => s.name),
+        );
       }
       return missing.map((s) => s.name);
     } finally {
@@ -350,4 +354,29 @@ function mapKafkaError(e: unknown): AttestryError {
     });
   }
   return new AttestryError('BUS_UNAVAILABLE', `kafka: ${message}`, { cause: e });
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs's own wait gives up when a
+ * freshly created topic's metadata still answers UNKNOWN_TOPIC_OR_PARTITION (KRaft propagates
+ * it asynchronously, slowly on a loaded machine): that error is retried here, within 30 s.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (e) {
+      const retriable = (e as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline)
+      throw new AttestryError(
+        'BUS_UNAVAILABLE',
+        `topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
