@@ -223,6 +223,7 @@ export async function insertCheckpoint(
 const ENTRY_COLUMNS = 'log_index, leaf_hash, kind, body, integrated_time, set_signature, attestation_hash';
 const Q_ENTRIES_RANGE = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index`;
 const Q_ENTRY_BY_INDEX = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE log_index = $1`;
+const Q_ENTRIES_BY_INDEXES = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE log_index = ANY($1::bigint[])`;
 const Q_ENTRY_BY_LEAF = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE leaf_hash = $1`;
 const Q_ENTRIES_BY_LEAVES = `SELECT ${ENTRY_COLUMNS} FROM tlog.entries WHERE leaf_hash = ANY($1::bytea[])`;
 const Q_BODIES_RANGE =
@@ -281,6 +282,12 @@ export async function readEntryBodies(db: Db, start: number, end: number): Promi
 export async function readEntryByIndex(db: Db, logIndex: number): Promise<StoredEntry | undefined> {
   const r = (await db.query<EntryRow>(Q_ENTRY_BY_INDEX, [logIndex])).rows[0];
   return r ? toEntry(r) : undefined;
+}
+
+/** Entries by log index, in no particular order; indexes beyond the log are absent. */
+export async function readEntriesByIndexes(db: Db, logIndexes: readonly number[]): Promise<StoredEntry[]> {
+  if (logIndexes.length === 0) return [];
+  return (await db.query<EntryRow>(Q_ENTRIES_BY_INDEXES, [logIndexes])).rows.map(toEntry);
 }
 
 export async function readEntryByLeafHash(db: Db, leafHash: Buffer): Promise<StoredEntry | undefined> {

@@ -164,4 +164,30 @@ export function toTransparencyLogEntry(
   };
 }
 
+/** What entryWithProof reads: the log's latest signed checkpoint and proofs (libs/db TlogReader). */
+export interface ProofSource {
+  latestCheckpoint(): Promise<{ treeSize: number; note: string } | undefined>;
+  inclusionProof(index: number, treeSize: number): Promise<{ rootHash: Uint8Array; hashes: Uint8Array[] }>;
+}
+
+/**
+ * The entry as a bundle carries it, with its inclusion proof at the latest signed checkpoint when
+ * one covers it (gateway answers, GraphQL logEntry).
+ */
+export async function entryWithProof(
+  source: ProofSource,
+  logId: string,
+  entry: EntryForBundle,
+): Promise<TransparencyLogEntryJson> {
+  const cp = await source.latestCheckpoint();
+  if (!cp || cp.treeSize <= entry.logIndex) return toTransparencyLogEntry(logId, entry);
+  const proof = await source.inclusionProof(entry.logIndex, cp.treeSize);
+  return toTransparencyLogEntry(logId, entry, {
+    treeSize: cp.treeSize,
+    rootHash: proof.rootHash,
+    hashes: proof.hashes,
+    checkpoint: cp.note,
+  });
+}
+
 export { createLogVerifier, keyHintsFromLists, trustFromRoots, DSSE_MEDIA_TYPE } from './log-verifier.js';

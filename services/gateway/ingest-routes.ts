@@ -7,16 +7,11 @@
  */
 import { AttestryError, toHex } from '../../libs/core/index.js';
 import type { Bus, TopicNames } from '../../libs/bus/index.js';
-import type { StoredEntry, TlogReader } from '../../libs/db/index.js';
+import type { TlogReader } from '../../libs/db/index.js';
 import { tlogStore, type Pool } from '../../libs/db/index.js';
 import type { SubmissionEvent } from '../../libs/events/index.js';
 import { hashLeaf } from '../../libs/merkle/index.js';
-import {
-  MAX_ENTRY_BYTES,
-  toTransparencyLogEntry,
-  type TransparencyLogEntryJson,
-  type VerifyForLog,
-} from '../../libs/tlog/index.js';
+import { MAX_ENTRY_BYTES, entryWithProof, type VerifyForLog } from '../../libs/tlog/index.js';
 import { sendJson } from '../../libs/observe/index.js';
 import type { InclusionWaiter } from './inclusion-waiter.js';
 import { parseJsonBody, readBody, type Router } from './http.js';
@@ -31,23 +26,6 @@ export interface IngestDeps {
   logId: string;
   maxBodyBytes: number;
   waitTimeoutMs: number;
-}
-
-/** The entry with its inclusion proof at the latest signed checkpoint (which covers it). */
-export async function entryWithProof(
-  reader: TlogReader,
-  logId: string,
-  e: StoredEntry,
-): Promise<TransparencyLogEntryJson> {
-  const cp = await reader.latestCheckpoint();
-  if (!cp || cp.treeSize <= e.logIndex) return toTransparencyLogEntry(logId, e);
-  const proof = await reader.inclusionProof(e.logIndex, cp.treeSize);
-  return toTransparencyLogEntry(logId, e, {
-    treeSize: cp.treeSize,
-    rootHash: proof.rootHash,
-    hashes: proof.hashes,
-    checkpoint: cp.note,
-  });
 }
 
 export function registerIngestRoutes(router: Router, d: IngestDeps): void {
