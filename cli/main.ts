@@ -9,6 +9,7 @@ import { runUp, runDown, runStatus } from './commands/stack-commands.js';
 import { runKeygen, runTrustedRoot } from './commands/key-commands.js';
 import { runVerifyBundle } from './commands/verify-commands.js';
 import { runAttest, runSign, runSubmit } from './commands/ingest-commands.js';
+import { runBlastRadius, runDependents, runWhoSigned } from './commands/query-commands.js';
 
 /** The repository (or installed package) root: the nearest folder above this file with a package.json. */
 function findRoot(from: string): string {
@@ -37,6 +38,11 @@ Signing (talks to the gateway: --gateway URL or ATTESTRY_GATEWAY_URL, default ht
   attest --key K ...   sign an in-toto statement (DSSE), log it, write a bundle
   submit FILE_OR_DIR.. submit existing bundles and envelopes, with a summary
 
+Questions (talk to the GraphQL API: --api URL or ATTESTRY_API_URL, default http://127.0.0.1:4000):
+  who-signed DIGEST    every signature over an artifact
+  blast-radius ...     what a key or identity signed in a window, and everything depending on it
+  dependents PURL      every artifact containing a package version, transitively
+
 Keys and trust (no running stack needed):
   keygen --out PREFIX  make a signing key pair (ecdsa-p256 or ed25519)
   trusted-root         print a Sigstore TrustedRoot naming this log's key
@@ -57,6 +63,9 @@ const COMMANDS: Record<string, Command> = {
   sign: runSign,
   attest: runAttest,
   submit: runSubmit,
+  'who-signed': runWhoSigned,
+  'blast-radius': runBlastRadius,
+  dependents: runDependents,
 };
 
 async function main(): Promise<number> {

@@ -9,12 +9,11 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { crypto, toBase64, type KeyObject } from '../../libs/core/index.js';
+import { CliError, guarded, say } from './cli-common.js';
 
 const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
 const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const IN_TOTO = 'application/vnd.in-toto+json';
-
-class CliError extends Error {}
 
 function gatewayUrl(flag: string | undefined): string {
   return (flag ?? process.env['ATTESTRY_GATEWAY_URL'] ?? DEFAULT_GATEWAY).replace(/\/+$/, '');
@@ -80,22 +79,6 @@ function requireEntry(r: SubmitResult): Record<string, unknown> {
 
 function writeBundle(out: string, bundle: unknown): void {
   writeFileSync(out, `${JSON.stringify(bundle, null, 2)}\n`);
-}
-
-function say(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-async function guarded(fn: () => Promise<number>): Promise<number> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof CliError) {
-      process.stderr.write(`attestry: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
 }
 
 const SIGN_HELP = `attestry sign --key K [--bundle OUT] [--gateway URL] FILE

@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, stat
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { createLogHarness, type LogHarness } from '../support/log-harness.js';
-import type { RunningService } from '../support/services.js';
+import { eventually, startServiceProcess, type RunningService } from '../support/services.js';
+import { indexers, type Indexers } from '../support/indexer-harness.js';
 import { repoRoot } from '../support/stack.js';
 
 const fixtures = path.join(repoRoot, 'test/fixtures');
@@ -20,6 +21,8 @@ const npmKeys = path.join(fixtures, 'trust/public-good/registry.npmjs.org-keys.j
 describe('the attestry CLI against running services', () => {
   let h: LogHarness;
   let gw: RunningService;
+  let api: RunningService;
+  let idx: Indexers;
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const cli = (...args: string[]) =>
@@ -35,13 +38,28 @@ describe('the attestry CLI against running services', () => {
     await seq.waitReady();
     gw = h.startGateway({ KEY_HINT_FILES: npmKeys });
     await gw.waitReady();
+    idx = indexers(h);
+    await idx.start().waitReady();
+    api = startServiceProcess('api', {
+      DATABASE_URL: h.db.serviceUrls.api,
+      ATTESTRY_HOME: h.env('sequencer')['ATTESTRY_HOME'] ?? '',
+      LOG_KEYS_DIR: h.keysDir,
+    });
+    await api.waitReady();
     dir = mkdtempSync(path.join(repoRoot, '.attestry-test', 'cli-'));
-    env = { PATH: process.env['PATH'] ?? '', ATTESTRY_GATEWAY_URL: gw.url, ...h.env('sequencer') };
+    env = {
+      PATH: process.env['PATH'] ?? '',
+      ATTESTRY_GATEWAY_URL: gw.url,
+      ATTESTRY_API_URL: api.url,
+      ...h.env('sequencer'),
+    };
     const root = cli('trusted-root');
     assert.equal(root.status, 0, root.stderr);
     writeFileSync(path.join(dir, 'trusted_root.json'), root.stdout);
   });
   after(async () => {
+    await api?.stop();
+    await idx?.stopAll();
     await h.close();
   });
 
@@ -201,6 +219,83 @@ describe('the attestry CLI against running services', () => {
     assert.match(again.stdout, /1 submitted: 0 accepted, 1 duplicate, 0 rejected/);
   });
 
+  it('who-signed, dependents and blast-radius answer from the GraphQL API, for people and with --json', async () => {
+    const digest = `sha256:${createHash('sha256').update('the release artifact').digest('hex')}`;
+    const keyId = cli('keygen', '--out', 'unused').stdout.trim();
+    assert.match(keyId, /^sha256:/);
+    // The index catches up with what the earlier tests logged.
+    const who = await eventually(
+      async () => {
+        const r = cli('who-signed', '--json', digest);
+        assert.equal(r.status, 0, r.stderr);
+        const list = JSON.parse(r.stdout) as { predicateType: string | null; signer: { keyId: string } }[];
+        return list.length >= 2 ? list : undefined;
+      },
+      60_000,
+      'app.tar signed and attested in the index',
+    );
+    const devKeyId = `sha256:${createHash('sha256')
+      .update(
+        Buffer.from(
+          readFileSync(path.join(dir, 'dev.pub'), 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''),
+          'base64',
+        ),
+      )
+      .digest('hex')}`;
+    assert.ok(who.every((s) => s.signer.keyId === devKeyId));
+    assert.deepEqual(who.map((s) => s.predicateType).sort(), ['https://slsa.dev/provenance/v1', null].sort());
+    const human = cli('who-signed', digest);
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, new RegExp(`key ${devKeyId}`));
+
+    const juice = `sha512:${'ab'.repeat(64)}`;
+    const deps = await eventually(
+      async () => {
+        const r = cli('dependents', '--json', 'pkg:npm/body-parser@1.19.0');
+        assert.equal(r.status, 0, r.stderr);
+        const d = JSON.parse(r.stdout) as {
+          totalCount: number;
+          edges: { node: { artifact: { digest: string } } }[];
+        };
+        return d.totalCount > 0 ? d : undefined;
+      },
+      60_000,
+      'the SBOM in the index',
+    );
+    assert.deepEqual(
+      deps.edges.map((e) => e.node.artifact.digest),
+      [juice],
+    );
+    assert.match(cli('dependents', 'pkg:npm/body-parser@1.19.0').stdout, /1 artifact\(s\) contain/);
+
+    const br = cli('blast-radius', '--key', 'dev.pub', '--json');
+    assert.equal(br.status, 0, br.stderr);
+    const b = JSON.parse(br.stdout) as {
+      signedCount: number;
+      signed: { edges: { node: { digest: string } }[] };
+    };
+    assert.ok(b.signed.edges.some((e) => e.node.digest === digest));
+    const text = cli('blast-radius', '--key-id', devKeyId, '--since', '2000-01-01T00:00:00Z');
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`signed: ${b.signedCount} artifact`));
+
+    const bad = cli('who-signed', 'sha256:nothex');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^attestry: BAD_USER_INPUT: /);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+    const noApi = spawnSync(
+      process.execPath,
+      [path.join(repoRoot, 'bin/attestry.js'), 'who-signed', digest],
+      {
+        env: { ...env, ATTESTRY_API_URL: 'http://127.0.0.1:1' },
+        encoding: 'utf8',
+        cwd: dir,
+      },
+    );
+    assert.equal(noApi.status, 1);
+    assert.match(noApi.stderr, /cannot reach the api/);
+  });
+
   it('errors are one clear line with a non-zero exit, and every command has --help', () => {
     for (const c of [
       'up',
@@ -212,6 +307,9 @@ describe('the attestry CLI against running services', () => {
       'sign',
       'attest',
       'submit',
+      'who-signed',
+      'blast-radius',
+      'dependents',
     ]) {
       const r = cli(c, '--help');
       assert.equal(r.status, 0, `${c} --help`);
