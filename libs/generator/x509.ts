@@ -47,19 +47,26 @@ export function integer(value: Uint8Array | number): Buffer {
   return tlv(0x02, b);
 }
 
-/** OBJECT IDENTIFIER from dotted text (X.690 §8.19). */
+const oidCache = new Map<string, Buffer>();
+
+/** OBJECT IDENTIFIER from dotted text (X.690 §8.19); arcs below 2^53. Memoized: few OIDs, used often. */
 export function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map((a) => BigInt(a));
-  if (arcs.length < 2) throw new RangeError(`bad OID ${dotted}`);
+  const hit = oidCache.get(dotted);
+  if (hit) return hit;
+  const arcs = dotted.split('.').map(Number);
+  if (arcs.length < 2 || arcs.some((a) => !Number.isSafeInteger(a) || a < 0))
+    throw new RangeError(`bad OID ${dotted}`);
   const out: number[] = [];
-  const base128 = (v: bigint) => {
-    const parts = [Number(v & 0x7fn)];
-    for (let x = v >> 7n; x > 0n; x >>= 7n) parts.unshift(Number(x & 0x7fn) | 0x80);
+  const base128 = (v: number) => {
+    const parts = [v % 128];
+    for (let x = Math.floor(v / 128); x > 0; x = Math.floor(x / 128)) parts.unshift((x % 128) | 0x80);
     out.push(...parts);
   };
-  base128(arcs[0]! * 40n + arcs[1]!);
+  base128(arcs[0]! * 40 + arcs[1]!);
   for (const a of arcs.slice(2)) base128(a);
-  return tlv(0x06, Buffer.from(out));
+  const der = tlv(0x06, Buffer.from(out));
+  oidCache.set(dotted, der);
+  return der;
 }
 
 /** UTCTime through 2049, GeneralizedTime after (RFC 5280 §4.1.2.5), whole seconds, Zulu. */
