@@ -9,6 +9,7 @@ import { runUp, runDown, runStatus } from './commands/stack-commands.js';
 import { runKeygen, runTrustedRoot } from './commands/key-commands.js';
 import { runVerifyBundle } from './commands/verify-commands.js';
 import { runAttest, runSign, runSubmit } from './commands/ingest-commands.js';
+import { runDemoCommand } from './commands/demo-command.js';
 
 /** The repository (or installed package) root: the nearest folder above this file with a package.json. */
 function findRoot(from: string): string {
@@ -26,9 +27,11 @@ const root = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 const USAGE = `attestry <command> [options]
 
 Stack:
-  up [--detach]        bring up Kafka, PostgreSQL, migrations, topics and every service
+  up [--detach] [--demo]
+                       bring up Kafka, PostgreSQL, migrations, topics and every service
                        (foreground with prefixed logs; Ctrl-C stops it all; --detach returns
-                       once every service is ready and starts only what is missing)
+                       once every service is ready and starts only what is missing;
+                       --demo trusts the demo CA and submits the demo supply chain)
   down                 stop what \`attestry up\` started
   status               say what runs
 
@@ -36,6 +39,8 @@ Signing (talks to the gateway: --gateway URL or ATTESTRY_GATEWAY_URL, default ht
   sign --key K FILE    sign a file, log it, write a Sigstore bundle
   attest --key K ...   sign an in-toto statement (DSSE), log it, write a bundle
   submit FILE_OR_DIR.. submit existing bundles and envelopes, with a summary
+  demo [--scale N]     generate and submit a deterministic demo supply chain (needs a stack
+                       that trusts the demo CA: \`attestry up --demo\`)
 
 Keys and trust (no running stack needed):
   keygen --out PREFIX  make a signing key pair (ecdsa-p256 or ed25519)
@@ -57,6 +62,7 @@ const COMMANDS: Record<string, Command> = {
   sign: runSign,
   attest: runAttest,
   submit: runSubmit,
+  demo: runDemoCommand,
 };
 
 async function main(): Promise<number> {
