@@ -21,11 +21,12 @@ describe('the demo supply chain through the pipeline', () => {
   let h: LogHarness;
   let idx: Indexers;
   let run: DemoOutcome;
+  let rootFile: string;
 
   before(async () => {
     h = await createLogHarness();
     const dir = mkdtempSync(path.join(repoRoot, '.attestry-test', 'demo-'));
-    const rootFile = path.join(dir, 'demo-ca.trusted_root.json');
+    rootFile = path.join(dir, 'demo-ca.trusted_root.json');
     writeFileSync(rootFile, demoTrustedRootJson());
     const seq = h.startSequencer({ TRUSTED_ROOT_FILES: rootFile });
     idx = indexers(h);
@@ -132,5 +133,29 @@ describe('the demo supply chain through the pipeline', () => {
       blast.rows.some((r) => r.artifact === c.exampleVictim),
       `the blast radius of ${c.keyId} reaches ${c.exampleVictim}`,
     );
+  });
+  it('submits through the gateway too, and a second run of the same seed is all duplicates', async () => {
+    const gw = h.startGateway({ TRUSTED_ROOT_FILES: rootFile });
+    await gw.waitReady();
+    const options = {
+      scale: 40,
+      seed: 'gateway',
+      via: 'gateway' as const,
+      gatewayUrl: gw.url,
+      concurrency: 8,
+      workers: 0,
+      kafkaBrokers: [],
+      topicPrefix: h.prefix,
+      say: () => undefined,
+    };
+    const first = await runDemo(options);
+    assert.deepEqual([first.accepted, first.duplicate, first.rejected], [40, 0, 0]);
+    await eventually(
+      async () => ((await treeSize(h.admin)) === SCALE + 40 ? true : undefined),
+      120_000,
+      `${SCALE + 40} entries logged`,
+    );
+    const second = await runDemo(options);
+    assert.deepEqual([second.accepted, second.duplicate, second.rejected], [0, 40, 0]);
   });
 });
