@@ -10,6 +10,7 @@ import { runKeygen, runTrustedRoot } from './commands/key-commands.js';
 import { runVerifyBundle } from './commands/verify-commands.js';
 import { runAttest, runSign, runSubmit } from './commands/ingest-commands.js';
 import { runBlastRadius, runDependents, runWhoSigned } from './commands/query-commands.js';
+import { runDemoCommand } from './commands/demo-command.js';
 
 /** The repository (or installed package) root: the nearest folder above this file with a package.json. */
 function findRoot(from: string): string {
@@ -27,9 +28,11 @@ const root = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 const USAGE = `attestry <command> [options]
 
 Stack:
-  up [--detach]        bring up Kafka, PostgreSQL, migrations, topics and every service
+  up [--detach] [--demo]
+                       bring up Kafka, PostgreSQL, migrations, topics and every service
                        (foreground with prefixed logs; Ctrl-C stops it all; --detach returns
-                       once every service is ready and starts only what is missing)
+                       once every service is ready and starts only what is missing;
+                       --demo trusts the demo CA and submits the demo supply chain)
   down                 stop what \`attestry up\` started
   status               say what runs
 
@@ -37,6 +40,8 @@ Signing (talks to the gateway: --gateway URL or ATTESTRY_GATEWAY_URL, default ht
   sign --key K FILE    sign a file, log it, write a Sigstore bundle
   attest --key K ...   sign an in-toto statement (DSSE), log it, write a bundle
   submit FILE_OR_DIR.. submit existing bundles and envelopes, with a summary
+  demo [--scale N]     generate and submit a deterministic demo supply chain (needs a stack
+                       that trusts the demo CA: \`attestry up --demo\`)
 
 Questions (talk to the GraphQL API: --api URL or ATTESTRY_API_URL, default http://127.0.0.1:4000):
   who-signed DIGEST    every signature over an artifact
@@ -66,6 +71,7 @@ const COMMANDS: Record<string, Command> = {
   'who-signed': runWhoSigned,
   'blast-radius': runBlastRadius,
   dependents: runDependents,
+  demo: runDemoCommand,
 };
 
 async function main(): Promise<number> {

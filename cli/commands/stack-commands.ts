@@ -17,6 +17,7 @@ import {
   type Started,
   type StackSettings,
 } from '../stack.js';
+import { describeOutcome, runDemo, writeDemoTrustedRoot } from './demo-command.js';
 
 const COLORS = [36, 35, 33, 32, 34];
 const say = (line: string) => process.stderr.write(`attestry: ${line}\n`);
@@ -40,15 +41,28 @@ function printUrls(s: StackSettings): void {
 export async function runUp(root: string, argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { detach: { type: 'boolean', short: 'd' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      detach: { type: 'boolean', short: 'd' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(
-      'attestry up [--detach]\n  Brings up Kafka and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL point elsewhere),\n  applies migrations, creates topics, then starts every service and waits until each is ready.\n',
+      [
+        'attestry up [--detach] [--demo]',
+        '  Brings up Kafka and PostgreSQL (unless KAFKA_BROKERS / DATABASE_URL point elsewhere),',
+        '  applies migrations, creates topics, then starts every service and waits until each is ready.',
+        '  --demo  also trusts the demo CA (writes its TrustedRoot under ATTESTRY_HOME/demo and adds it',
+        '          to TRUSTED_ROOT_FILES of the sequencer and the gateway), then submits the demo supply',
+        '          chain (`attestry demo`, 2,000 items). The demo CA key is public: never in production.',
+        '',
+      ].join('\n'),
     );
     return 0;
   }
   const s = settingsFromEnv(root, process.env);
+  if (values.demo) trustDemoCa(s);
   const started0 = Date.now();
   const infra = await ensureInfra(s, say);
   const running = SERVICES.filter((n) => runningPid(s, n) !== undefined);
@@ -64,6 +78,7 @@ export async function runUp(root: string, argv: string[]): Promise<number> {
     await Promise.all(running.map((n) => waitReady(s, n, runningPid(s, n) ?? -1)));
     say(`ready in ${((Date.now() - started0) / 1000).toFixed(1)} s (logs in ${path.join(s.home, 'logs')})`);
     printUrls(s);
+    if (values.demo) return submitDemo(s);
     return 0;
   }
 
@@ -111,8 +126,40 @@ export async function runUp(root: string, argv: string[]): Promise<number> {
   }
   say(`ready in ${((Date.now() - started0) / 1000).toFixed(1)} s; Ctrl-C stops everything`);
   printUrls(s);
+  if (values.demo)
+    await submitDemo(s).catch((e: unknown) => say(`demo: ${e instanceof Error ? e.message : String(e)}`));
   await new Promise<never>(() => undefined);
   return 0;
+}
+
+/**
+ * `up --demo`: the demo CA's TrustedRoot under ATTESTRY_HOME, added to the TRUSTED_ROOT_FILES the
+ * services get (the sequencer and the gateway read it; the others ignore it), after any the
+ * operator set. Services already running keep their trust: restart them (`attestry down`).
+ */
+function trustDemoCa(s: StackSettings): void {
+  const file = writeDemoTrustedRoot(s.home);
+  const existing = s.serviceEnv?.['TRUSTED_ROOT_FILES'] ?? process.env['TRUSTED_ROOT_FILES'] ?? '';
+  const files = [...existing.split(',').map((f) => f.trim()), file].filter(
+    (f, i, all) => f !== '' && all.indexOf(f) === i,
+  );
+  s.serviceEnv = { ...(s.serviceEnv ?? {}), TRUSTED_ROOT_FILES: files.join(',') };
+  say(`demo: trusting the demo CA (${file}); never trust it in production`);
+}
+
+async function submitDemo(s: StackSettings): Promise<number> {
+  const r = await runDemo({
+    scale: 2000,
+    seed: '1',
+    via: 'gateway',
+    gatewayUrl: `http://${s.host}:${s.ports.gateway}`,
+    concurrency: 32,
+    kafkaBrokers: s.kafkaBrokers ?? [`127.0.0.1:${s.kafkaPort}`],
+    topicPrefix: s.topicPrefix,
+    say,
+  });
+  process.stderr.write(`${describeOutcome(r, 'gateway')}\n`);
+  return r.rejected > 0 ? 1 : 0;
 }
 
 export async function runDown(root: string, argv: string[]): Promise<number> {

@@ -171,3 +171,106 @@ export function ecMultiplyX(
   ecdh.setPrivateKey(scalar);
   return ecdh.computeSecret(point);
 }
+
+/** HMAC-SHA-256 of the concatenated parts. */
+export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Buffer {
+  const h = nodeCrypto.createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+// SEC 2 v2 §2.4.2 (secp256r1): the group order.
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+const toBig = (b: Uint8Array): bigint =>
+  b.length === 0 ? 0n : BigInt(`0x${Buffer.from(b).toString('hex')}`);
+const toBytes32 = (x: bigint): Buffer => Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
+
+/** a^-1 mod m (extended Euclid; m prime, 0 < a < m). */
+function invMod(a: bigint, m: bigint): bigint {
+  let [r0, r1] = [a % m, m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return ((s0 % m) + m) % m;
+}
+
+/** Whether 32 bytes are a valid P-256 private scalar (1 <= d < n). */
+export function isP256Scalar(d: Uint8Array): boolean {
+  const x = toBig(d);
+  return d.length === 32 && x > 0n && x < P256_N;
+}
+
+/** An ECDSA P-256 private key from its 32-byte scalar (e.g. derived from a seed). */
+export function ecdsaP256PrivateFromScalar(d: Uint8Array): KeyObject {
+  if (!isP256Scalar(d)) throw new RangeError('not a P-256 private scalar');
+  const point = ecMultiplyBase('prime256v1', d); // 0x04 || X || Y
+  const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+  return nodeCrypto.createPrivateKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      d: b64u(d),
+      x: b64u(point.subarray(1, 33)),
+      y: b64u(point.subarray(33, 65)),
+    },
+    format: 'jwk',
+  });
+}
+
+function derInteger(x: bigint): Buffer {
+  let b = Buffer.from(
+    x
+      .toString(16)
+      .padStart(2, '0')
+      .replace(/^(.(..)*)$/, '0$1'),
+    'hex',
+  );
+  while (b.length > 1 && b[0] === 0 && (b[1]! & 0x80) === 0) b = b.subarray(1);
+  if ((b[0]! & 0x80) !== 0) b = Buffer.concat([Buffer.from([0]), b]);
+  return Buffer.concat([Buffer.from([0x02, b.length]), b]);
+}
+
+/**
+ * Deterministic ECDSA P-256 over a digest the caller already has (RFC 6979 §3.2, HMAC-SHA-256
+ * as the DRBG hash whatever the digest's algorithm; FIPS 186-5 §6.4.1 for the signature: the
+ * digest's leftmost 256 bits). Returns the DER Ecdsa-Sig-Value. node:crypto's ECDSA draws a
+ * random nonce and cannot sign a prehashed digest; this exists for the demo generator, whose
+ * submissions must be byte-identical for a seed. The scalar multiplication k·G is OpenSSL's
+ * (through ECDH); only the modular arithmetic is BigInt here, which is not constant-time: use
+ * it for generated demo keys only, never for a key that protects anything.
+ */
+export function signEcdsaP256DigestDeterministic(d: Uint8Array, digest: Uint8Array): Buffer {
+  if (!isP256Scalar(d)) throw new RangeError('not a P-256 private scalar');
+  const x = toBig(d);
+  const h = digest.length > 32 ? digest.subarray(0, 32) : digest;
+  const z = toBig(h) % P256_N; // bits2int then reduction (qlen = 256)
+  const h1 = toBytes32(z); // bits2octets
+  let v: Buffer = Buffer.alloc(32, 0x01);
+  let k: Buffer = Buffer.alloc(32, 0x00);
+  const xo = Buffer.from(d);
+  k = hmacSha256(k, v, Buffer.from([0x00]), xo, h1);
+  v = hmacSha256(k, v);
+  k = hmacSha256(k, v, Buffer.from([0x01]), xo, h1);
+  v = hmacSha256(k, v);
+  for (;;) {
+    v = hmacSha256(k, v);
+    const kn = toBig(v);
+    if (kn > 0n && kn < P256_N) {
+      const rx = ecMultiplyBase('prime256v1', v).subarray(1, 33);
+      const r = toBig(rx) % P256_N;
+      if (r !== 0n) {
+        const s = (invMod(kn, P256_N) * (z + r * x)) % P256_N;
+        if (s !== 0n) {
+          const body = Buffer.concat([derInteger(r), derInteger(s)]);
+          return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+        }
+      }
+    }
+    k = hmacSha256(k, v, Buffer.from([0x00]));
+    v = hmacSha256(k, v);
+  }
+}
