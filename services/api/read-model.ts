@@ -2,7 +2,7 @@
  * The api's read model: every SQL statement the GraphQL API runs against idx (and tlog through
  * libs/db's TlogReader). Each function reads a set (by a list of keys, for DataLoader) or one
  * page (keyset pagination on an indexed order), so no resolver queries per row. The plans are
- * in docs/design/0004-index.md and docs/design/0007-graphql-api.md.
+ * in docs/design/0004-index.md and docs/design/0008-graphql-api.md.
  */
 import type { Pool } from '../../libs/db/index.js';
 import type {
