@@ -274,3 +274,8 @@ export function signEcdsaP256DigestDeterministic(d: Uint8Array, digest: Uint8Arr
     v = hmacSha256(k, v);
   }
 }
+
+/** The public key of a PEM or DER X.509 certificate. */
+export function certificatePublicKey(cert: string | Buffer): KeyObject {
+  return new nodeCrypto.X509Certificate(cert).publicKey;
+}

@@ -10,7 +10,8 @@ import { createPool } from './pool.js';
 
 /** Privilege groups created by schema/sql/0001_roles_and_schemas.sql. */
 export const SERVICE_GROUPS = {
-  gateway: ['attestry_ro_tlog'],
+  // The idx read is for Rekor's search index (POST /api/v1/index/retrieve).
+  gateway: ['attestry_ro_tlog', 'attestry_ro_idx'],
   sequencer: ['attestry_rw_tlog'],
   indexer: ['attestry_rw_idx', 'attestry_ro_tlog'],
   api: ['attestry_ro_tlog', 'attestry_ro_idx', 'attestry_ro_mon'],

@@ -22,6 +22,7 @@ import { Router, RateLimiter, sendError } from './http.js';
 import { registerTlogRoutes } from './tlog-routes.js';
 import { registerIngestRoutes, type IngestDeps } from './ingest-routes.js';
 import { registerRekorRoutes } from './rekor-routes.js';
+import { registerIndexRoutes } from './index-routes.js';
 import { openApiDocument } from './openapi.js';
 import { InclusionWaiter } from './inclusion-waiter.js';
 import { followRejections } from './rejections.js';
@@ -76,6 +77,7 @@ router.on('GET', '/openapi.json', async ({ res }) => {
   res.end(openapi);
 });
 registerRekorRoutes(router, { ...ingest, ecdsaPublicKey: keys.ecdsa.publicKey });
+registerIndexRoutes(router, { pool, maxBodyBytes: config.MAX_BODY_BYTES });
 
 const readiness = { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] };
 

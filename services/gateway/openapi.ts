@@ -163,6 +163,37 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      '/api/v1/index/retrieve': {
+        post: {
+          summary:
+            "Rekor v1 search index, answered from Attestry's complete index: UUIDs of the entries matching a hash, an x509 public key or certificate, or an e-mail identity (operator and/or), in log order, at most 10,000",
+          requestBody: {
+            content: json({
+              type: 'object',
+              properties: {
+                hash: { type: 'string', description: 'sha256:<hex> (or bare hex) of an artifact' },
+                email: { type: 'string' },
+                publicKey: {
+                  type: 'object',
+                  properties: {
+                    format: { type: 'string', enum: ['x509', 'pgp', 'minisign', 'ssh', 'tuf'] },
+                    content: { type: 'string', description: 'base64 of a PEM public key or certificate' },
+                  },
+                  required: ['format'],
+                },
+                operator: { type: 'string', enum: ['and', 'or'] },
+              },
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'entry UUIDs (hex leaf hashes)',
+              content: json({ type: 'array', items: { type: 'string' } }),
+            },
+            ...errors(400),
+          },
+        },
+      },
       '/api/v1/log': {
         get: {
           summary: 'Rekor v1: log info',

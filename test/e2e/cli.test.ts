@@ -279,6 +279,33 @@ describe('the attestry CLI against running services', () => {
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`signed: ${b.signedCount} artifact`));
 
+    // Rekor's search index on the gateway, answered from the same index.
+    const search = async (body: unknown) => {
+      // cli() blocks the event loop (spawnSync): let fetch's pool see the gateway close its idle
+      // keep-alive sockets first, or the request goes out on a socket the server already closed.
+      await new Promise((r) => setTimeout(r, 20));
+      const r = await fetch(`${gw.url}/api/v1/index/retrieve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, body: (await r.json()) as unknown };
+    };
+    const byHash = await search({ hash: digest });
+    assert.equal(byHash.status, 200);
+    assert.equal((byHash.body as string[]).length, 2);
+    const pub = {
+      format: 'x509',
+      content: Buffer.from(readFileSync(path.join(dir, 'dev.pub'))).toString('base64'),
+    };
+    const byKey = await search({ publicKey: pub });
+    assert.ok((byKey.body as string[]).length >= 2);
+    assert.deepEqual((await search({ hash: digest, publicKey: pub })).body, byHash.body);
+    const other = await search({ hash: juice, publicKey: pub, operator: 'and' });
+    assert.deepEqual(other.body, []);
+    assert.equal((await search({ hash: 'sha256:zz' })).status, 400);
+    assert.equal((await search({})).status, 400);
+
     const bad = cli('who-signed', 'sha256:nothex');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /^attestry: BAD_USER_INPUT: /);
