@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { migrate, readMigrations } from '../libs/db/index.js';
+import { createPool, migrate, readMigrations } from '../libs/db/index.js';
 import { root } from './stack.js';
 
 const { values } = parseArgs({
@@ -41,10 +41,15 @@ try {
   process.stderr.write(`dataset loaded in ${((t2 - t1) / 1000).toFixed(1)} s\n`);
   const rest = await migrate(url, dir);
   // Visibility map and statistics, as autovacuum would leave them (index-only scans need the first).
-  const vacuum = spawnSync('vacuumdb', ['--analyze', '--schema=idx', '--quiet', `--dbname=${url}`], {
-    stdio: 'inherit',
-  });
-  if (vacuum.status !== 0) throw new Error(`vacuumdb exited with ${vacuum.status}`);
+  const pool = createPool(url, { applicationName: 'bench-idx-dataset', max: 1 });
+  try {
+    const tables = await pool.query<{ t: string }>(
+      "SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname = 'idx'",
+    );
+    await pool.query(`VACUUM (ANALYZE) ${tables.rows.map((r) => r.t).join(', ')}`);
+  } finally {
+    await pool.end();
+  }
   process.stderr.write(
     `migrations after the dataset: ${rest.join(', ') || '(none)'} in ${((Date.now() - t2) / 1000).toFixed(1)} s` +
       ` (total ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,

@@ -213,6 +213,15 @@ $fn$;
 COMMENT ON FUNCTION idx.dependents(text[], text[], integer, integer) IS
   'Artifacts that depend on the seeds (digests, and package versions by exact purl@version key), directly or transitively through SBOM and provenance edges: breadth-first over idx.node_edges, a visited set (cycles end), a depth and a node bound. Returns the seeds'' artifacts at depth 0, then each dependent once with its depth (artifact hops), a path (artifacts from a seed to it; a package seed is not in the path) and the log index of the statement that states its last hop; the parent is the smallest artifact (C collation) of the previous level that reaches it, the evidence the smallest log index of that hop. Stops after max_depth levels or once max_nodes artifacts are visited.';
 
+CREATE FUNCTION idx.node_bitmap(ids integer[], top integer) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT decode(string_agg(lpad(to_hex(coalesce(x.b, 0)), 2, '0'), '' ORDER BY g.g), 'hex')
+    FROM generate_series(0, top / 8) AS g(g)
+    LEFT JOIN (SELECT i / 8 AS g, bit_or(1 << (i % 8)) AS b FROM unnest(ids) AS i GROUP BY 1) x ON x.g = g.g
+$$;
+COMMENT ON FUNCTION idx.node_bitmap(integer[], integer) IS 'Internal: a set of node numbers 0..top as a bytea of bits (get_bit(b, id) = 1 for a member), for O(1) membership tests in idx.dependents_count.';
+
 CREATE FUNCTION idx.dependents_count(
   seed_digests text[],
   seed_packages text[],
@@ -228,7 +237,11 @@ DECLARE
   visited int[];
   frontier int[];
   packages int[];
+  targets int[];
   next_ids int[];
+  artifacts bigint;
+  top integer;
+  unvisited int[];
   level integer := 0;
   total bigint := 0;
 BEGIN
@@ -240,28 +253,69 @@ BEGIN
   WHILE level < max_depth AND (cardinality(frontier) > 0 OR (level = 0 AND cardinality(packages) > 0))
         AND cardinality(visited) < max_nodes LOOP
     level := level + 1;
-    -- The same level as idx.dependents without parents, evidence or order: distinct dependents.
+    -- The nodes an edge may point at to reach the frontier: its digests, the package versions they
+    -- carry, and on the first level the seed package versions.
     EXECUTE $q$
-      WITH targets AS (
+      SELECT coalesce(array_agg(t.id), '{}') FROM (
         SELECT m.id FROM unnest($1::int[]) AS f(id) JOIN idx.node_ids m ON m.artifact = f.id
         UNION ALL
         SELECT p.package FROM unnest($1::int[]) AS f(id) JOIN idx.node_ids m ON m.artifact = f.id
           JOIN idx.node_purls p ON p.digest = m.id
         UNION ALL
         SELECT s FROM unnest($2::int[]) AS s
-      ), hits AS MATERIALIZED (
-        SELECT DISTINCT e.dependent FROM targets t JOIN idx.node_edges e ON e.dependency = t.id
-      ), reached AS (
-        SELECT n.artifact FROM hits h JOIN idx.node_ids n ON n.id = h.dependent WHERE n.artifact IS NOT NULL
-        UNION
-        SELECT n.artifact FROM hits h JOIN idx.node_purls p ON p.package = h.dependent
-          JOIN idx.node_ids n ON n.id = p.digest
-      )
-      SELECT coalesce(array_agg(r.artifact), '{}')
-        FROM reached r LEFT JOIN unnest($3::int[]) AS v(id) ON v.id = r.artifact
-       WHERE v.id IS NULL
-    $q$ INTO next_ids
-    USING frontier, CASE WHEN level = 1 THEN packages ELSE '{}'::int[] END, visited;
+      ) t
+    $q$ INTO targets
+    USING frontier, CASE WHEN level = 1 THEN packages ELSE '{}'::int[] END;
+    IF artifacts IS NULL AND cardinality(targets) > 1000 THEN
+      SELECT count(*) INTO artifacts FROM idx.node_ids n WHERE n.artifact = n.id;
+      SELECT max(n.id) INTO top FROM idx.node_ids n;
+    END IF;
+    IF cardinality(targets) > 1000 AND 4 * cardinality(targets) > artifacts - cardinality(visited) THEN
+      -- Bottom-up (direction-optimizing breadth-first search): when the frontier is a large part of
+      -- what is left, ask of each artifact not visited yet whether one of its dependencies is a
+      -- target, stopping at the first; top-down would read every edge of the frontier. Same set.
+      -- Target membership is a bit test (a bytea of one bit per node number); the artifacts not
+      -- visited yet are listed once, then only shrink.
+      IF unvisited IS NULL THEN
+        SELECT coalesce(array_agg(n.id), '{}') INTO unvisited
+          FROM idx.node_ids n LEFT JOIN unnest(visited) AS v(id) ON v.id = n.id
+         WHERE n.artifact = n.id AND v.id IS NULL;
+      END IF;
+      EXECUTE $q$
+        WITH tbits AS MATERIALIZED (SELECT idx.node_bitmap($1::int[], $3) AS b), tested AS (
+          SELECT u.id,
+                 EXISTS (SELECT 1 FROM idx.node_ids m JOIN idx.node_edges e ON e.dependent = m.id
+                          WHERE m.artifact = u.id AND get_bit(t.b, e.dependency) = 1)
+                 OR EXISTS (SELECT 1 FROM idx.node_ids m JOIN idx.node_purls p ON p.digest = m.id
+                              JOIN idx.node_edges e ON e.dependent = p.package
+                             WHERE m.artifact = u.id AND get_bit(t.b, e.dependency) = 1) AS hit
+            FROM tbits t, unnest($2::int[]) AS u(id)
+        )
+        SELECT coalesce(array_agg(id) FILTER (WHERE hit), '{}'), coalesce(array_agg(id) FILTER (WHERE NOT hit), '{}')
+          FROM tested
+      $q$ INTO next_ids, unvisited
+      USING targets, unvisited, top;
+    ELSE
+      -- Top-down: the distinct dependents of the targets, as artifacts, not visited yet.
+      EXECUTE $q$
+        WITH hits AS MATERIALIZED (
+          SELECT DISTINCT e.dependent FROM unnest($1::int[]) AS t(id) JOIN idx.node_edges e ON e.dependency = t.id
+        ), reached AS (
+          SELECT n.artifact FROM hits h JOIN idx.node_ids n ON n.id = h.dependent WHERE n.artifact IS NOT NULL
+          UNION
+          SELECT n.artifact FROM hits h JOIN idx.node_purls p ON p.package = h.dependent
+            JOIN idx.node_ids n ON n.id = p.digest
+        )
+        SELECT coalesce(array_agg(r.artifact), '{}')
+          FROM reached r LEFT JOIN unnest($2::int[]) AS v(id) ON v.id = r.artifact
+         WHERE v.id IS NULL
+      $q$ INTO next_ids
+      USING targets, visited;
+      IF unvisited IS NOT NULL THEN
+        SELECT coalesce(array_agg(u.id), '{}') INTO unvisited
+          FROM unnest(unvisited) AS u(id) LEFT JOIN unnest(next_ids) AS x(id) ON x.id = u.id WHERE x.id IS NULL;
+      END IF;
+    END IF;
     EXIT WHEN cardinality(next_ids) = 0;
     total := total + cardinality(next_ids);
     visited := visited || next_ids;
@@ -271,7 +325,7 @@ BEGIN
 END;
 $fn$;
 COMMENT ON FUNCTION idx.dependents_count(text[], text[], integer, integer) IS
-  'The number of rows of depth > 0 that idx.dependents returns for the same arguments (the affected count of blastRadius and dependents), computed without parents, paths, evidence or order.';
+  'The number of rows of depth > 0 that idx.dependents returns for the same arguments (the affected count of blastRadius and dependents), computed without parents, paths, evidence or order, and bottom-up on levels whose frontier is a large part of the artifacts not yet visited (direction-optimizing breadth-first search: the same levels, fewer edges read).';
 
 CREATE FUNCTION idx.dependents_page(
   seed_digests text[],
