@@ -413,6 +413,46 @@ const Q_INSERT_UNPARSED = `
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
   ON CONFLICT (log_index) DO NOTHING`;
 
+// Integer adjacency (schema/sql/0005_idx_adjacency.sql): node numbers for digests and package
+// versions, edges between nodes, purls as nodes. Pure functions of the facts, written like them.
+/** A number for every ref not numbered yet, in ref order (one lock order); a digest is its own artifact. */
+const Q_INSERT_NODE_IDS = `
+  INSERT INTO idx.node_ids (ref, id, artifact)
+  SELECT x.ref, x.id, CASE WHEN x.is_digest THEN x.id END
+    FROM (SELECT r.ref, r.is_digest, nextval('idx.node_id_seq')::int AS id
+            FROM unnest($1::text[], $2::boolean[]) WITH ORDINALITY AS r(ref, is_digest, n)
+           WHERE NOT EXISTS (SELECT 1 FROM idx.node_ids o WHERE o.ref = r.ref)
+           ORDER BY r.n) x
+  ON CONFLICT (ref) DO NOTHING`;
+const Q_INSERT_NODE_PURLS = `
+  INSERT INTO idx.node_purls (package, digest)
+  SELECT DISTINCT p.id, d.id
+    FROM unnest($1::text[], $2::text[]) AS x(digest, package_version)
+    JOIN idx.node_ids p ON p.ref = x.package_version
+    JOIN idx.node_ids d ON d.ref = x.digest
+   ORDER BY 1, 2
+  ON CONFLICT DO NOTHING`;
+/** An edge's `from` is its statement's subject digests (from the same batch: the same entry) or its ref. */
+const Q_INSERT_NODE_EDGES = `
+  WITH e AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS e(log_index, from_kind, from_ref, to_ref)
+  ), pairs AS (
+    SELECT e.log_index, e.to_ref, e.from_ref AS dependent_ref FROM e WHERE e.from_kind <> 'subject'
+    UNION ALL
+    SELECT e.log_index, e.to_ref, s.digest
+      FROM e JOIN unnest($5::bigint[], $6::text[]) AS s(log_index, digest) ON s.log_index = e.log_index
+     WHERE e.from_kind = 'subject'
+  )
+  INSERT INTO idx.node_edges (dependency, dependent, log_index)
+  SELECT DISTINCT t.id, f.id, p.log_index
+    FROM pairs p
+    JOIN idx.node_ids t ON t.ref = p.to_ref
+    JOIN idx.node_ids f ON f.ref = p.dependent_ref
+   ORDER BY 1, 2, 3
+  ON CONFLICT DO NOTHING`;
+
+const DIGEST_REF = /^sha(256|384|512):/;
+
 /** Any of these alias pairs whose ends belong to different artifacts (needs the merge). */
 const Q_ALIASES_SPLIT = `
   SELECT EXISTS (
@@ -439,10 +479,19 @@ const Q_MERGE_ARTIFACTS = `
     SELECT seed, min(digest) AS rep FROM reach GROUP BY seed
   ), target AS (
     SELECT r.digest, min(p.rep) AS rep FROM reach r JOIN reps p USING (seed) GROUP BY r.digest
+  ), moved AS (
+    UPDATE idx.artifacts t SET artifact = target.rep
+      FROM target
+     WHERE t.digest = target.digest AND t.artifact <> target.rep
+    RETURNING t.digest
+  ), renumbered AS (
+    -- idx.node_ids.artifact follows idx.artifacts.artifact: the representative's number.
+    UPDATE idx.node_ids n SET artifact = r.id
+      FROM target JOIN idx.node_ids r ON r.ref = target.rep
+     WHERE n.ref = target.digest AND n.artifact IS DISTINCT FROM r.id
+    RETURNING n.ref
   )
-  UPDATE idx.artifacts t SET artifact = target.rep
-    FROM target
-   WHERE t.digest = target.digest AND t.artifact <> target.rep`;
+  SELECT (SELECT count(*) FROM moved)::int AS merged, (SELECT count(*) FROM renumbered)::int AS renumbered`;
 
 export interface WriteResult {
   /** Log indexes new to the index (a replayed entry is not among them). */
@@ -526,6 +575,34 @@ export async function writeRows(client: PoolClient, rows: IdxRows): Promise<Writ
     Q_INSERT_PACKAGE_VERSIONS,
     [versions.map((v) => v.key), versions.map((v) => v.package), versions.map((v) => v.version)],
     versions.length,
+  );
+
+  // Node numbers for every digest and package version this batch names, before anything refers to them.
+  const nodeRefs = new Set<string>();
+  for (const a of artifacts) nodeRefs.add(a.digest);
+  for (const s of rows.subjects) nodeRefs.add(s.digest);
+  for (const v of versions) nodeRefs.add(v.key);
+  for (const p of rows.purls) {
+    nodeRefs.add(p.digest);
+    nodeRefs.add(boundedText(p.packageVersion));
+  }
+  const graphEdges = rows.edges.filter(
+    (e) =>
+      (e.toKind === 'artifact' || e.toKind === 'package') &&
+      e.toRef !== null &&
+      e.fromKind !== 'component' &&
+      (e.fromKind === 'subject' || e.fromRef !== null),
+  );
+  for (const e of graphEdges) {
+    nodeRefs.add(boundedText(e.toRef as string));
+    if (e.fromKind !== 'subject') nodeRefs.add(boundedText(e.fromRef as string));
+  }
+  const nodes = [...nodeRefs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await run(Q_INSERT_NODE_IDS, [nodes, nodes.map((r) => DIGEST_REF.test(r))], nodes.length);
+  await run(
+    Q_INSERT_NODE_PURLS,
+    [rows.purls.map((p) => p.digest), rows.purls.map((p) => boundedText(p.packageVersion))],
+    rows.purls.length,
   );
 
   const signers = uniqueSorted(rows.signers, (s) => s.signerId);
@@ -645,6 +722,19 @@ export async function writeRows(client: PoolClient, rows: IdxRows): Promise<Writ
     edges.length,
   );
 
+  await run(
+    Q_INSERT_NODE_EDGES,
+    [
+      graphEdges.map((e) => e.logIndex),
+      graphEdges.map((e) => e.fromKind),
+      graphEdges.map((e) => key(e.fromRef)),
+      graphEdges.map((e) => key(e.toRef)),
+      subjects.map((s) => s.logIndex),
+      subjects.map((s) => s.digest),
+    ],
+    graphEdges.length,
+  );
+
   const provenance = rows.provenance;
   await run(
     Q_INSERT_PROVENANCE,
@@ -747,7 +837,7 @@ export async function mergeArtifacts(client: PoolClient, aliases: readonly Alias
   if (split !== true) return 0;
   await client.query(Q_MERGE_LOCK, [ARTIFACT_MERGE_LOCK_KEY]);
   const seeds = [...new Set(pairs.map((p) => p.digest))].sort();
-  return (await client.query(Q_MERGE_ARTIFACTS, [seeds])).rowCount ?? 0;
+  return (await client.query<{ merged: number }>(Q_MERGE_ARTIFACTS, [seeds])).rows[0]?.merged ?? 0;
 }
 
 // ---- the log, read to check what Kafka carried ----------------------------------------------

@@ -587,6 +587,7 @@ describe('replay: the index rebuilt from the log is identical', () => {
     await idx.stopAll();
     const first = await dumpIndex(h.admin);
     assert.equal(first['entries']?.length, total);
+    assert.ok((first['node_edges']?.length ?? 0) > 0, 'the replay data has an adjacency to compare');
     assert.ok((first['artifact_aliases']?.length ?? 0) >= 25 * 4, 'the replay data merges artifacts');
 
     // A fresh projection, built by two indexers sharing the partitions (another interleaving).
@@ -825,6 +826,127 @@ describe('transitive questions inside PostgreSQL: idx.dependents and idx.depende
       { artifact: a('E'), depth: 1, path: [a('E')] },
       { artifact: a('F'), depth: 2, path: [a('E'), a('F')] },
     ]);
+  });
+
+  it('dependents_count and dependents_page agree with dependents: same rows, pages in (depth, artifact) order', async () => {
+    for (const [digests, packages] of [
+      [[`sha512:${L512}`], []],
+      [[], [LOG4J]],
+      [[a('C')], []],
+    ] as [string[], string[]][]) {
+      const full = await rows<{ artifact: string; depth: number; path: string[]; log_index: number | null }>(
+        h,
+        'SELECT * FROM idx.dependents($1::text[], $2::text[], $3) ORDER BY depth, artifact',
+        [digests, packages, 10],
+      );
+      const [count] = await rows<{ n: number }>(
+        h,
+        'SELECT idx.dependents_count($1::text[], $2::text[], $3)::int AS n',
+        [digests, packages, 10],
+      );
+      assert.equal(count?.n, full.filter((r) => r.depth > 0).length, `count for ${digests} ${packages}`);
+      const paged: typeof full = [];
+      let cursor: [number | null, string | null] = [null, null];
+      for (;;) {
+        const page = await rows<(typeof full)[number]>(
+          h,
+          'SELECT * FROM idx.dependents_page($1::text[], $2::text[], $3, $4, $5, $6)',
+          [digests, packages, 10, 2, cursor[0], cursor[1]],
+        );
+        paged.push(...page);
+        const last = page.at(-1);
+        if (page.length < 2 || last === undefined) break;
+        cursor = [last.depth, last.artifact];
+      }
+      assert.deepEqual(paged, full, `pages of two for ${digests} ${packages}`);
+    }
+  });
+
+  it('the adjacency: aliases and purls stated after the edges that need them, or before, answer the same', async () => {
+    const identity = (s256: string, s512: string, name: string) =>
+      dsseInput([key], {
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name, digest: { sha256: s256, sha512: s512 } }],
+        predicateType: 'https://example.com/identity/v1',
+        predicate: {},
+      });
+    const late = { s256: d('late'), s512: sha('sha512', 'late'), purl: 'pkg:npm/late@1.0.0' };
+    const early = { s256: d('early'), s512: sha('sha512', 'early'), purl: 'pkg:npm/early@1.0.0' };
+    const users = (m: typeof late, tag: string) => [
+      dsseInput([key], statement(d(`P${tag}`), CYCLONEDX, bom([byDigest('SHA-512', m.s512)]))), // by sha512
+      dsseInput([key], statement(d(`Q${tag}`), CYCLONEDX, bom([byDigest('SHA-256', m.s256)]))), // by sha256
+      dsseInput([key], statement(d(`R${tag}`), CYCLONEDX, bom([{ purl: m.purl }]))), // by purl only
+    ];
+    const dependentsOf = async (digest: string) =>
+      (
+        await rows<{ artifact: string; depth: number }>(
+          h,
+          'SELECT artifact, depth FROM idx.dependents($1::text[], $2::text[], $3) ORDER BY depth, artifact',
+          [[digest], [], 10],
+        )
+      ).map((r) => [r.artifact, r.depth]);
+    let n = await indexedCount(h.admin);
+    // `early`: its identity (sha256 = sha512, and its purl) first, then the SBOMs; `late`: the reverse.
+    const phase1 = [identity(early.s256, early.s512, early.purl), ...users(late, 'late')];
+    await submit(h, phase1);
+    n += phase1.length;
+    await waitIndexed(h.admin, n);
+    // Before `late`'s identity is known, its sha256 and its sha512 are two artifacts.
+    assert.deepEqual(await dependentsOf(`sha256:${late.s256}`), [
+      [`sha256:${late.s256}`, 0],
+      [a('Qlate'), 1],
+    ]);
+    assert.deepEqual(await dependentsOf(`sha512:${late.s512}`), [
+      [`sha512:${late.s512}`, 0],
+      [a('Plate'), 1],
+    ]);
+    const phase2 = [identity(late.s256, late.s512, late.purl), ...users(early, 'early')];
+    await submit(h, phase2);
+    n += phase2.length;
+    await waitIndexed(h.admin, n);
+    for (const [m, tag] of [
+      [late, 'late'],
+      [early, 'early'],
+    ] as const) {
+      const expected = [
+        [`sha256:${m.s256}`, 0],
+        ...[a(`P${tag}`), a(`Q${tag}`), a(`R${tag}`)].sort().map((x) => [x, 1]),
+      ];
+      assert.deepEqual(await dependentsOf(`sha512:${m.s512}`), expected, `${tag}: by its sha512`);
+      assert.deepEqual(await dependentsOf(`sha256:${m.s256}`), expected, `${tag}: by its sha256`);
+    }
+    // The maintained adjacency is the one a rebuild from the facts gives (0005's backfill query).
+    const maintained = await rows<{ row: string }>(
+      h,
+      `SELECT concat_ws(' ', t.ref, f.ref, e.log_index) AS row FROM idx.node_edges e
+         JOIN idx.node_ids t ON t.id = e.dependency JOIN idx.node_ids f ON f.id = e.dependent ORDER BY 1`,
+    );
+    const rebuilt = await rows<{ row: string }>(
+      h,
+      `SELECT concat_ws(' ', e.to_ref, e.from_ref, e.log_index) AS row FROM idx.edges e
+        WHERE e.to_kind IN ('artifact', 'package') AND e.from_kind IN ('artifact', 'package')
+       UNION
+       SELECT concat_ws(' ', e.to_ref, s.digest, e.log_index) FROM idx.edges e
+         JOIN idx.statement_subjects s USING (log_index)
+        WHERE e.to_kind IN ('artifact', 'package') AND e.from_kind = 'subject'
+       ORDER BY 1`,
+    );
+    assert.deepEqual(maintained, rebuilt);
+    const artifactsAgree = await rows(
+      h,
+      `SELECT a.digest FROM idx.artifacts a JOIN idx.node_ids n ON n.ref = a.digest
+         LEFT JOIN idx.node_ids r ON r.id = n.artifact
+        WHERE r.ref IS DISTINCT FROM a.artifact`,
+    );
+    assert.deepEqual(artifactsAgree, [], 'idx.node_ids.artifact is the number of idx.artifacts.artifact');
+    const purls = await rows<{ n: number }>(
+      h,
+      `SELECT count(*)::int AS n FROM (
+         SELECT DISTINCT package_version, digest FROM idx.artifact_purls
+         EXCEPT SELECT p.ref, d.ref FROM idx.node_purls x JOIN idx.node_ids p ON p.id = x.package
+           JOIN idx.node_ids d ON d.id = x.digest) m`,
+    );
+    assert.equal(purls[0]?.n, 0, 'every artifact purl is in idx.node_purls');
   });
 
   it('dependencies (lineage upstream): materials and components, package leaves, cycles end', async () => {

@@ -61,6 +61,19 @@ export async function projectionTables(admin: Pool): Promise<string[]> {
   ).rows.map((r) => r.table_name);
 }
 
+/**
+ * Tables keyed by node numbers (0005_idx_adjacency.sql): the numbers depend on arrival order, so
+ * they are dumped with every number replaced by the digest or package version it stands for.
+ */
+const CANONICAL: Record<string, string> = {
+  node_ids: `SELECT jsonb_build_object('ref', n.ref, 'artifact', a.ref)::text AS row
+               FROM idx.node_ids n LEFT JOIN idx.node_ids a ON a.id = n.artifact`,
+  node_edges: `SELECT jsonb_build_object('dependency', t.ref, 'dependent', f.ref, 'log_index', e.log_index)::text AS row
+                 FROM idx.node_edges e JOIN idx.node_ids t ON t.id = e.dependency JOIN idx.node_ids f ON f.id = e.dependent`,
+  node_purls: `SELECT jsonb_build_object('package', p.ref, 'digest', d.ref)::text AS row
+                 FROM idx.node_purls x JOIN idx.node_ids p ON p.id = x.package JOIN idx.node_ids d ON d.id = x.digest`,
+};
+
 /** Every row of every projection table as JSON text, sorted: equal dumps mean equal indexes. */
 export async function dumpIndex(admin: Pool): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
@@ -68,7 +81,7 @@ export async function dumpIndex(admin: Pool): Promise<Record<string, string[]>> 
     // Table names come from the catalog, quoted as identifiers.
     const rows = (
       await admin.query<{ row: string }>(
-        `SELECT to_jsonb(t)::text AS row FROM idx."${table.replace(/"/g, '""')}" t`,
+        CANONICAL[table] ?? `SELECT to_jsonb(t)::text AS row FROM idx."${table.replace(/"/g, '""')}" t`,
       )
     ).rows;
     out[table] = rows.map((r) => r.row).sort();
