@@ -118,11 +118,16 @@ export interface PackageVersionModel {
   version: string | null;
 }
 
-/** A blast radius: its signed set is known; the transitive part is computed once, when asked. */
+/** A transitive search (dependents of seeds): counted and paged on demand, once per request each. */
+export interface TransitiveModel {
+  count(): Promise<number>;
+  page(first: number, after: string | null | undefined): Promise<Page<ReachedModel>>;
+}
+
+/** A blast radius: its signed set is known; what depends on it is searched when asked. */
 export interface BlastRadiusModel {
   signed: string[];
-  maxDepth: number;
-  affected(): Promise<{ nodes: ReachedModel[]; truncated: boolean }>;
+  affected: TransitiveModel;
 }
 
 export interface LineageNodeModel {

@@ -459,6 +459,41 @@ export class ReadModel {
     );
   }
 
+  /** How many artifacts depend on the seeds within maxDepth (idx.dependents_count: no paths built). */
+  async dependentsCount(
+    seedDigests: readonly string[],
+    seedPackages: readonly string[],
+    maxDepth: number,
+    maxNodes: number,
+  ): Promise<number> {
+    const [r] = await this.rows<{ n: number }>(
+      'SELECT idx.dependents_count($1::text[], $2::text[], $3, $4) AS n',
+      [seedDigests, seedPackages, maxDepth, maxNodes],
+    );
+    return r?.n ?? 0;
+  }
+
+  /**
+   * One page of the dependents in (depth, artifact) order after the cursor (idx.dependents_page:
+   * searches only as deep as the page needs); depth-0 seeds are skipped.
+   */
+  async dependentsPage(
+    seedDigests: readonly string[],
+    seedPackages: readonly string[],
+    maxDepth: number,
+    limit: number,
+    after: { depth: number; artifact: string } | undefined,
+    maxNodes: number,
+  ): Promise<ReachedModel[]> {
+    return this.rows<ReachedModel>(
+      `SELECT artifact, depth, path, log_index AS "logIndex"
+         FROM idx.dependents_page($1::text[], $2::text[], $3, $4, $5, $6, $7)
+        WHERE depth > 0`,
+      // No cursor: start after every depth-0 row ('~' sorts after any digest in the C collation).
+      [seedDigests, seedPackages, maxDepth, limit, after?.depth ?? 0, after?.artifact ?? '~', maxNodes],
+    );
+  }
+
   async dependencies(
     seedDigests: readonly string[],
     maxDepth: number,

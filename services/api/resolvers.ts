@@ -23,7 +23,7 @@ import {
 } from './inputs.js';
 import type {
   ArtifactModel,
-  BlastRadiusModel,
+  TransitiveModel,
   LineageModel,
   LineageNodeModel,
   Page,
@@ -160,24 +160,36 @@ const byDepth = (n: ReachedModel) => [n.depth, n.artifact];
 
 // ---- transitive searches -------------------------------------------------------------------
 
-interface Reached {
-  nodes: ReachedModel[];
-  truncated: boolean;
-}
-
-/** Dependents of seeds (depth 0 dropped), sorted by (depth, artifact), computed once per request. */
-function dependentsOf(
-  ctx: ApiContext,
-  seeds: string[],
-  packages: string[],
-  maxDepth: number,
-): Promise<Reached> {
-  const key = `dependents:${maxDepth}:${seeds.join(',')}:${packages.join(',')}`;
-  return memoized(ctx, key, async () => {
-    const rows = await ctx.model.dependents(seeds, packages, maxDepth, ctx.maxGraphNodes);
-    const nodes = rows.filter((r) => r.depth > 0).sort((a, b) => compareKeys(byDepth(a), byDepth(b)));
-    return { nodes, truncated: rows.length >= ctx.maxGraphNodes };
-  });
+/**
+ * What depends on the seeds: the count (idx.dependents_count) and pages in (depth, artifact)
+ * order (idx.dependents_page), each computed once per request whichever fields ask.
+ */
+function transitive(ctx: ApiContext, seeds: string[], packages: string[], maxDepth: number): TransitiveModel {
+  const key = `${maxDepth}:${seeds.join(',')}:${packages.join(',')}`;
+  const count = () =>
+    memoized(ctx, `count:${key}`, () =>
+      ctx.model.dependentsCount(seeds, packages, maxDepth, ctx.maxGraphNodes),
+    );
+  return {
+    count,
+    page: (first, after) => {
+      const k = decodeCursor(after, 'dep');
+      if (k && (typeof k[0] !== 'number' || typeof k[1] !== 'string'))
+        throw badInput('after: not a cursor of this list', 'after');
+      const from = k ? { depth: k[0] as number, artifact: k[1] as string } : undefined;
+      return memoized(ctx, `page:${key}:${first}:${after ?? ''}`, async () => {
+        const rows = await ctx.model.dependentsPage(
+          seeds,
+          packages,
+          maxDepth,
+          first + 1,
+          from,
+          ctx.maxGraphNodes,
+        );
+        return page(rows, first, (n) => encodeCursor('dep', byDepth(n)), count);
+      });
+    },
+  };
 }
 
 async function lineage(
@@ -294,15 +306,13 @@ export const resolvers: Resolvers = {
       const w = windowArg(args.since, args.until);
       const maxDepth = depthArg(args.maxDepth, 10);
       const signed = await ctx.model.signedArtifacts(f, w);
-      return { signed, maxDepth, affected: () => dependentsOf(ctx, signed, [], maxDepth) };
+      return { signed, affected: transitive(ctx, signed, [], maxDepth) };
     },
 
     async dependents(_p, args, ctx) {
       const key = packageVersionArg(args.purl);
       const maxDepth = depthArg(args.maxDepth, 10);
-      const first = firstArg(args.first);
-      const r = await dependentsOf(ctx, [], [key], maxDepth);
-      return pageOf(r.nodes, 'dep', byDepth, first, args.after);
+      return transitive(ctx, [], [key], maxDepth).page(firstArg(args.first), args.after);
     },
 
     async artifact(_p, { digest }, ctx) {
@@ -462,9 +472,10 @@ export const resolvers: Resolvers = {
       );
     },
     async dependents(a, args, ctx) {
-      const first = firstArg(args.first);
-      const r = await dependentsOf(ctx, [a.artifact], [], depthArg(args.maxDepth, 10));
-      return pageOf(r.nodes, 'dep', byDepth, first, args.after);
+      return transitive(ctx, [a.artifact], [], depthArg(args.maxDepth, 10)).page(
+        firstArg(args.first),
+        args.after,
+      );
     },
   },
 
@@ -591,12 +602,12 @@ export const resolvers: Resolvers = {
 
   BlastRadius: {
     signedCount: (b) => b.signed.length,
-    affectedCount: async (b) => (await b.affected()).nodes.length,
+    affectedCount: (b) => b.affected.count(),
     signed: (b, args) =>
       pageOf(artifacts(b.signed), 'art', (a) => [a.artifact], firstArg(args.first), args.after),
-    affected: async (b, args) =>
-      pageOf((await b.affected()).nodes, 'dep', byDepth, firstArg(args.first), args.after),
-    truncated: async (b: BlastRadiusModel) => (await b.affected()).truncated,
+    affected: (b, args) => b.affected.page(firstArg(args.first), args.after),
+    // The count stops at the node bound: reaching it means the search was cut.
+    truncated: async (b, _a, ctx) => (await b.affected.count()) + b.signed.length >= ctx.maxGraphNodes,
   },
 
   Lineage: {

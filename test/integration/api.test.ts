@@ -367,6 +367,25 @@ describe('the GraphQL API over a supply chain that went through the real pipelin
       b.affected.edges.every((e: { node: { viaLogIndex: number } }) => Number.isInteger(e.node.viaLogIndex)),
     );
 
+    // Pages of two, walked by cursor, give the same members in the same order.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const p = await data(
+        `query($s: SignerInput!, $since: DateTime, $until: DateTime, $after: String) {
+          blastRadius(signer: $s, since: $since, until: $until) {
+            affected(first: 2, after: $after) { pageInfo { hasNextPage endCursor } edges { node { artifact { digest } } } } } }`,
+        { s: { keyId: keyIdOf(kA) }, since: windowStart, until: windowEnd, after: cursor },
+      );
+      const a = p.blastRadius.affected;
+      paged.push(...a.edges.map((e: { node: { artifact: { digest: string } } }) => e.node.artifact.digest));
+      if (!a.pageInfo.hasNextPage) break;
+      cursor = a.pageInfo.endCursor;
+    }
+    assert.deepEqual(
+      paged,
+      expected.map((e) => e.artifact),
+    );
     // maxDepth bounds it.
     const shallow = await data(q, {
       s: { keyId: keyIdOf(kA) },
