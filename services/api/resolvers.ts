@@ -87,7 +87,13 @@ function page<N>(
   totalCount: () => Promise<number> | number,
 ): Page<N> {
   const items = fetched.slice(0, limit);
-  const edges = items.map((node) => ({ cursor: cursorOf(node), node }));
+  // Cursors are encoded only for the edges a query asks them of (a getter GraphQL's default resolver reads).
+  const edges = items.map((node) => ({
+    node,
+    get cursor() {
+      return cursorOf(node);
+    },
+  }));
   return {
     edges,
     pageInfo: {

@@ -7,7 +7,10 @@
  */
 import http from 'node:http';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import {
   GraphQLError,
@@ -151,10 +154,14 @@ export async function startApiServer(
   const apollo = new ApolloServer<ApiContext>({
     schema,
     introspection: true,
+    // Shutdown is ours (libs/observe onShutdown -> close()): Apollo's own handler would stop it and
+    // re-raise the signal, exiting before the pool is closed.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: 50_000 },
     formatError: (formatted, error) => formatError(logger, formatted, error),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // No cache hints are used; without a willResolveField hook Apollo does not wrap every resolver.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 

@@ -18,9 +18,9 @@ type Listener = (batch: NewEntry[]) => void;
 
 export class EntryFeed {
   private readonly listeners = new Set<Listener>();
-  private last: number | undefined;
+  private last = -1;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private closed = false;
 
   constructor(
     private readonly model: ReadModel,
@@ -28,29 +28,36 @@ export class EntryFeed {
     private readonly onError: (e: unknown) => void,
   ) {}
 
-  /** Starts following the index from its current end (new entries only). */
-  async listen(l: Listener): Promise<() => void> {
-    if (this.last === undefined) this.last = await this.model.lastIndexed();
-    this.listeners.add(l);
+  /**
+   * Starts following the index from its current end. The feed keeps its position even with no
+   * subscriber (one max() per poll), so a subscription starts at most one poll before the moment
+   * it was made, never after it: no entry indexed after subscribing is missed.
+   */
+  async start(): Promise<void> {
+    this.last = await this.model.lastIndexed();
     this.schedule();
+  }
+
+  listen(l: Listener): () => void {
+    this.listeners.add(l);
     return () => {
       this.listeners.delete(l);
     };
   }
 
   private schedule(): void {
-    if (this.timer || this.running || this.listeners.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll();
-    }, this.pollMs);
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.poll(), this.pollMs);
   }
 
   private async poll(): Promise<void> {
-    this.running = true;
     try {
+      if (this.listeners.size === 0) {
+        this.last = Math.max(this.last, await this.model.lastIndexed());
+        return;
+      }
       for (;;) {
-        const batch = await this.model.entriesAfter(this.last ?? -1, BATCH);
+        const batch = await this.model.entriesAfter(this.last, BATCH);
         if (batch.length === 0) break;
         this.last = batch[batch.length - 1]?.logIndex ?? this.last;
         for (const l of this.listeners) l(batch);
@@ -59,12 +66,12 @@ export class EntryFeed {
     } catch (e) {
       this.onError(e);
     } finally {
-      this.running = false;
       this.schedule();
     }
   }
 
   close(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.listeners.clear();
@@ -90,12 +97,11 @@ function follow<T>(ctx: ApiContext, pick: (batch: NewEntry[]) => T[]): AsyncIter
   });
   const stop = async () => {
     done = true;
-    (await unlisten)();
+    unlisten();
     wake?.();
   };
   const it: AsyncIterableIterator<T> = {
     async next() {
-      await unlisten;
       for (;;) {
         if (failure) {
           await stop();
