@@ -1,8 +1,8 @@
 /**
  * The api's HTTP server: /graphql (Apollo Server over node:http, queries by GET or POST;
- * subscriptions over WebSocket with graphql-ws on the same path), the ops endpoints, and a small
- * local page at / (nothing fetched from a CDN). Limits run before Apollo (services/api/limits.ts);
- * every error leaves through one formatter that keeps known codes and hides everything else
+ * subscriptions over WebSocket with graphql-ws on the same path), the ops endpoints, and the
+ * dashboard at / (services/api/web/index.html: one self-contained page, nothing fetched from a
+ * CDN). Limits run before Apollo (services/api/limits.ts); every error leaves through one formatter that keeps known codes and hides everything else
  * (no stack traces, no SQL), whatever NODE_ENV says.
  */
 import http from 'node:http';
@@ -33,7 +33,7 @@ import {
 import { createContext, type ApiContext, type ApiDeps } from './context.js';
 import { checkLimits, type Limits } from './limits.js';
 import { resolvers } from './resolvers.js';
-import { readSdl } from './sdl.js';
+import { readDashboard, readSdl } from './sdl.js';
 
 export interface ApiServerOptions {
   deps: ApiDeps;
@@ -134,16 +134,6 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-const INDEX_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Attestry API</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto">
-<h1>Attestry GraphQL API</h1>
-<p>POST GraphQL queries to <code>/graphql</code> (JSON: <code>{"query": "...", "variables": {...}}</code>);
-subscribe over WebSocket at <code>/graphql</code> (graphql-ws protocol). Introspection is on.</p>
-<pre>curl -s localhost:4000/graphql -H 'content-type: application/json' \\
-  -d '{"query":"{ checkpoint { treeSize rootHash } }"}'</pre>
-</body></html>`;
-
 export async function startApiServer(
   opts: ApiServerOptions,
   host: string,
@@ -151,6 +141,7 @@ export async function startApiServer(
 ): Promise<{ server: http.Server; schema: GraphQLSchema; close(): Promise<void> }> {
   const { deps, limits, logger, metrics } = opts;
   const schema = buildSchema();
+  const dashboard = readDashboard();
   const apollo = new ApolloServer<ApiContext>({
     schema,
     introspection: true,
@@ -273,7 +264,7 @@ export async function startApiServer(
     const url = new URL(req.url ?? '/', 'http://api');
     if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(INDEX_PAGE);
+      res.end(dashboard);
       return;
     }
     if (url.pathname !== '/graphql') {

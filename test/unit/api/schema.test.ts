@@ -6,9 +6,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isObjectType, parse } from 'graphql';
+import { isObjectType, parse, validate } from 'graphql';
 import { GENERATED, generate } from '../../../scripts/codegen.js';
 import { buildSchema } from '../../../services/api/server.js';
+import { readDashboard } from '../../../services/api/sdl.js';
 import { resolvers } from '../../../services/api/resolvers.js';
 import { checkLimits } from '../../../services/api/limits.js';
 
@@ -28,6 +29,33 @@ describe('the GraphQL schema', () => {
       for (const f of Object.keys(fields as object))
         assert.ok(t.getFields()[f], `${type}.${f} is in the SDL`);
     }
+  });
+});
+
+describe('the dashboard', () => {
+  const html = readDashboard();
+
+  it('asks only queries the schema accepts, within the limits', () => {
+    const schema = buildSchema();
+    const queries = [...html.matchAll(/\/\/ QUERY (\w+)\n\s*\w+: `([^`]+)`/g)];
+    assert.deepEqual(
+      queries.map((q) => q[1]),
+      ['checkpoint', 'artifact', 'blast', 'dependents', 'live'],
+    );
+    for (const [, name, text] of queries) {
+      const doc = parse(text as string);
+      assert.deepEqual(
+        validate(schema, doc).map((e) => e.message),
+        [],
+        name,
+      );
+      assert.deepEqual(checkLimits(schema, doc, {}, undefined, LIMITS), [], name);
+    }
+  });
+
+  it('is self-contained: no script, style or font from another origin', () => {
+    assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+    assert.doesNotMatch(html, /@import|url\(https?:/i);
   });
 });
 
