@@ -3,7 +3,7 @@
  * stack, so tests can SIGKILL, SIGSTOP and restart them like an operator's bad day would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceName } from '../../libs/db/index.js';
 import { repoRoot } from './stack.js';
@@ -19,7 +19,9 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-let nextPort = 30000 + Math.floor(Math.random() * 5000);
+// Below Linux's ephemeral range (32768+), so no outgoing connection holds it; random per test
+// process, and a service that still finds its port taken is restarted on another (waitReady).
+let nextPort = 20000 + Math.floor(Math.random() * 11000);
 
 export function freePort(): number {
   nextPort += 1;
@@ -31,38 +33,73 @@ export function startServiceProcess(
   env: Record<string, string>,
   opts: { port?: number; logName?: string } = {},
 ): RunningService {
-  const port = opts.port ?? freePort();
   const logDir = path.join(repoRoot, '.attestry-test', 'logs');
   mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(path.join(logDir, `${opts.logName ?? name}-${port}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'services', name, 'main.js')], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let alive = true;
-  void exited.then(() => (alive = false));
-  const url = `http://127.0.0.1:${port}`;
-  return {
+  let port = opts.port ?? freePort();
+  let child!: ChildProcess;
+  let exited!: Promise<number | null>;
+  let alive = false;
+  let logFile = '';
+  const spawnOn = (p: number) => {
+    logFile = path.join(logDir, `${opts.logName ?? name}-${p}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'services', name, 'main.js')], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(p),
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    alive = true;
+    const c = child;
+    exited = new Promise<number | null>((resolve) => c.on('exit', (code) => resolve(code)));
+    void exited.then(() => {
+      if (child === c) alive = false;
+    });
+  };
+  spawnOn(port);
+  const service: RunningService = {
     name,
-    port,
-    child,
-    url,
-    exited,
+    get port() {
+      return port;
+    },
+    get child() {
+      return child;
+    },
+    get url() {
+      return `http://127.0.0.1:${port}`;
+    },
+    get exited() {
+      return exited;
+    },
     async waitReady(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
+      let restarts = 0;
       while (Date.now() < deadline) {
-        if (!alive) throw new Error(`${name} exited during start-up; see .attestry-test/logs`);
+        if (!alive) {
+          // Another process took the port between our pick and its bind: try another one.
+          const taken = (() => {
+            try {
+              return readFileSync(logFile, 'utf8').includes('EADDRINUSE');
+            } catch {
+              return false;
+            }
+          })();
+          if (taken && opts.port === undefined && restarts < 5) {
+            restarts++;
+            port = freePort();
+            spawnOn(port);
+            continue;
+          }
+          throw new Error(`${name} exited during start-up; see .attestry-test/logs`);
+        }
         try {
-          const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+          const r = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(1000) });
           if (r.status === 200) return;
         } catch {
           /* not listening yet */
@@ -83,6 +120,7 @@ export function startServiceProcess(
       clearTimeout(t);
     },
   };
+  return service;
 }
 
 /** Polls `fn` until it returns a value that is not undefined. */
