@@ -868,7 +868,8 @@ export async function mergeArtifacts(
   await client.query(Q_MERGE_LOCK, [ARTIFACT_MERGE_LOCK_KEY]);
   const seeds = [...new Set(pairs.map((p) => p.digest))].sort();
   return (
-    (await client.query<{ merged: number }>(inSchema(Q_MERGE_ARTIFACTS, schema), [seeds])).rows[0]?.merged ?? 0
+    (await client.query<{ merged: number }>(inSchema(Q_MERGE_ARTIFACTS, schema), [seeds])).rows[0]?.merged ??
+    0
   );
 }
 

@@ -4,7 +4,6 @@
  * value, so that both build the same index (docs/design/0004-index.md, 0009-replay.md).
  */
 import { idxStore, type PoolClient } from '../../libs/db/index.js';
-import type { Logger } from '../../libs/observe/index.js';
 import { refusedEntryRows, type EntryProjection, type EntryToProject } from './project.js';
 
 /** SQLSTATE classes of a value the database refuses (data exception, integrity, program limit). */
@@ -16,6 +15,11 @@ export const MAX_ATTEMPTS = 5;
 export function sqlState(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Where a refused entry is reported (the indexer's pino logger, or the replay's). */
+export interface WarnLog {
+  warn(obj: object, msg: string): void;
 }
 
 /** What a batch transaction wrote. */
@@ -37,7 +41,7 @@ export async function writeEntryByEntry(
   client: PoolClient,
   projections: readonly EntryProjection[],
   entries: ReadonlyMap<number, EntryToProject>,
-  log: Logger,
+  log: WarnLog,
   schema: idxStore.IdxSchema = 'idx',
 ): Promise<Written> {
   const written: Written = { inserted: new Set(), merged: 0, refused: new Map() };
