@@ -157,14 +157,14 @@ export async function checkMigrationsApplied(db: Db, files: readonly Migration[]
  * the body), default privileges and the schema's own privileges.
  */
 const Q_FINGERPRINT = `
-  WITH n AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = $1)
+  WITH n AS (SELECT oid, nspname, nspacl, nspowner FROM pg_namespace WHERE nspname = $1)
   SELECT regexp_replace(line, '(?<![A-Za-z0-9_.$])' || $1 || '\\.', 'SCHEMA.', 'g') AS line FROM (
     SELECT 'schema ' || coalesce(n.nspacl::text, '') || ' owner ' || n.nspowner::regrole::text AS line FROM n
     UNION ALL
-    SELECT 'default privileges ' || d.defaclrole::regrole::text || ' ' || d.defaclobjtype || ' ' || d.defaclacl::text
+    SELECT 'default privileges ' || d.defaclrole::regrole::text || ' ' || d.defaclobjtype::text || ' ' || d.defaclacl::text
       FROM pg_default_acl d JOIN n ON d.defaclnamespace = n.oid
     UNION ALL
-    SELECT 'relation ' || c.relname || ' ' || c.relkind || ' owner ' || c.relowner::regrole::text || ' ' || coalesce(c.relacl::text, '')
+    SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' owner ' || c.relowner::regrole::text || ' ' || coalesce(c.relacl::text, '')
       FROM pg_class c JOIN n ON c.relnamespace = n.oid
     UNION ALL
     SELECT 'column ' || c.relname || '.' || a.attname || ' #' || a.attnum || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -189,7 +189,7 @@ const Q_FINGERPRINT = `
       FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN n ON c.relnamespace = n.oid
     UNION ALL
     SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '
-           || pg_get_function_result(p.oid) || ' ' || l.lanname || ' ' || p.provolatile || ' ' || p.proparallel
+           || pg_get_function_result(p.oid) || ' ' || l.lanname || ' ' || p.provolatile::text || ' ' || p.proparallel::text
            || ' settings ' || coalesce(array_to_string(p.proconfig, ','), '-') || ' owner ' || p.proowner::regrole::text
            || ' ' || coalesce(p.proacl::text, '') || ' body ' || md5(p.prosrc)
       FROM pg_proc p JOIN n ON p.pronamespace = n.oid JOIN pg_language l ON l.oid = p.prolang
@@ -203,15 +203,16 @@ export async function schemaFingerprint(db: Db, schema: string): Promise<string[
 export function fingerprintDiff(a: readonly string[], b: readonly string[], max = 5): string[] {
   const sa = new Set(a);
   const sb = new Set(b);
+  const one = (l: string) => l.replace(/\s+/g, ' ');
   return [
     ...a
       .filter((l) => !sb.has(l))
       .slice(0, max)
-      .map((l) => `- ${l}`),
+      .map((l) => `- ${one(l)}`),
     ...b
       .filter((l) => !sa.has(l))
       .slice(0, max)
-      .map((l) => `+ ${l}`),
+      .map((l) => `+ ${one(l)}`),
   ];
 }
 

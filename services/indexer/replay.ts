@@ -59,7 +59,10 @@ export interface ReplayOptions {
   dropOld?: boolean;
   logger: Logger;
   onProgress?: (p: ReplayProgress) => void;
-  /** Called inside the switch transaction, after the indexers are held, before the final catch-up (tests). */
+  /**
+   * Called inside the switch transaction just before the renames: indexers are held, the final
+   * catch-up is written and the offsets are carried (tests: entries logged now reach a held indexer).
+   */
   duringSwitch?: () => Promise<void>;
 }
 
@@ -322,7 +325,6 @@ async function switchOver(
       await client.query('BEGIN');
       await client.query(`SET LOCAL lock_timeout = ${SWITCH_LOCK_TIMEOUT_MS}`);
       await replayStore.holdIndexers(client);
-      await o.duringSwitch?.();
       const to = await replayStore.logSize(client);
       let next = start;
       while (next < to) {
@@ -333,6 +335,7 @@ async function switchOver(
         onProgress(next, to);
       }
       const offsets = await replayStore.carryOffsets(client);
+      await o.duringSwitch?.();
       await replayStore.switchSchemas(client);
       await client.query('COMMIT');
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;

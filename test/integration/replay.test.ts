@@ -192,17 +192,28 @@ describe('attestry replay', () => {
     const afterSwitch = inputs('four', 40);
     // Entries arrive while the replay builds and while it switches (held indexers, growing log).
     const feeding = submit(h, more);
-    let switchSeen: { offsets: number } | undefined;
+    let switchSeen: { offsets: number; heldIndexers: number } | undefined;
     const r: ReplayResult = await replay({
       pool: h.admin,
       migrationsDir: MIGRATIONS,
       batchEntries: 25,
       logger: quiet,
+      // Inside the switch, after the final catch-up and the offsets: these entries are logged
+      // beyond the switch's log size, reach the indexer, and its batch waits on the held offsets.
       duringSwitch: async () => {
         await submit(h, during);
-        // Let the sequencer log some of them and the indexer try (it waits on the held offsets).
-        await new Promise((res) => setTimeout(res, 1500));
+        let held = 0;
+        for (let i = 0; i < 40 && held === 0; i++) {
+          await new Promise((res) => setTimeout(res, 250));
+          held =
+            (
+              await h.admin.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'idx.consumer_offsets'::regclass",
+              )
+            ).rows[0]?.n ?? 0;
+        }
         switchSeen = {
+          heldIndexers: held,
           offsets: (await h.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM idx.consumer_offsets'))
             .rows[0]?.n as number,
         };
@@ -210,6 +221,7 @@ describe('attestry replay', () => {
     });
     await feeding;
     assert.ok(switchSeen && switchSeen.offsets > 0, 'the live indexer had offsets to carry');
+    assert.ok(switchSeen.heldIndexers > 0, 'an indexer batch waited on the switch');
     assert.equal(r.switch?.offsets, switchSeen?.offsets);
     const next = total + more.length + during.length;
     await submit(h, afterSwitch);
@@ -226,6 +238,7 @@ describe('attestry replay', () => {
     const old = (await h.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM idx_old.entries')).rows[0]
       ?.n;
     assert.ok((old ?? 0) <= r.to, `idx_old holds ${old}, the switch was at ${r.to}`);
+    assert.ok(r.to < next, 'entries were logged beyond the switch while the indexer was held');
     const afterLive = await dumpIndex(h.admin);
     // A clean rebuild of the same log, with the indexer stopped, is the same index.
     await idx.stopAll();
