@@ -11,6 +11,7 @@ import { runVerifyBundle } from './commands/verify-commands.js';
 import { runAttest, runSign, runSubmit } from './commands/ingest-commands.js';
 import { runBlastRadius, runDependents, runWhoSigned } from './commands/query-commands.js';
 import { runDemoCommand } from './commands/demo-command.js';
+import { runReplay } from './commands/replay-command.js';
 
 /** The repository (or installed package) root: the nearest folder above this file with a package.json. */
 function findRoot(from: string): string {
@@ -35,6 +36,10 @@ Stack:
                        --demo trusts the demo CA and submits the demo supply chain)
   down                 stop what \`attestry up\` started
   status               say what runs
+  replay [--from INDEX]
+                       rebuild the index from the log into a fresh schema while the api
+                       answers from the old one, then switch (--from: re-project entries
+                       >= INDEX in place); needs the admin DATABASE_URL
 
 Signing (talks to the gateway: --gateway URL or ATTESTRY_GATEWAY_URL, default http://127.0.0.1:8080):
   sign --key K FILE    sign a file, log it, write a Sigstore bundle
@@ -72,6 +77,7 @@ const COMMANDS: Record<string, Command> = {
   'blast-radius': runBlastRadius,
   dependents: runDependents,
   demo: runDemoCommand,
+  replay: runReplay,
 };
 
 async function main(): Promise<number> {

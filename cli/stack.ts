@@ -110,6 +110,17 @@ function secret(s: StackSettings, name: string): string {
   return value;
 }
 
+/**
+ * The admin URL of the stack's database without touching anything else: DATABASE_URL as given,
+ * else the local cluster's `<db>_admin` (infra/postgres/ensure.sh, idempotent; it starts the
+ * cluster when it is down). For admin commands such as `attestry replay`.
+ */
+export function adminDatabaseUrl(s: StackSettings): string {
+  const pgEnv: Record<string, string> = { ATTESTRY_HOME: s.home, ATTESTRY_DB_NAME: s.dbName };
+  if (s.databaseUrl) pgEnv['DATABASE_URL'] = s.databaseUrl;
+  return runScript(s, 'infra/postgres/ensure.sh', [], pgEnv).trim();
+}
+
 /** Kafka, PostgreSQL, migrations, roles, topics: everything the services need. Idempotent. */
 export async function ensureInfra(s: StackSettings, say: Say): Promise<Infra> {
   mkdirSync(s.home, { recursive: true });

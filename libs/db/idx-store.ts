@@ -314,6 +314,28 @@ function uniqueSorted<T>(rows: readonly T[], keyOf: (r: T) => string): T[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
 }
 
+// ---- which schema ----------------------------------------------------------------------------
+
+/**
+ * The schema a projection is written to: `idx` (the live index) or `idx_next` (the build schema
+ * of `attestry replay`, renamed to `idx` when it is complete). A closed set, never input, so each
+ * statement is still a fixed string. Function bodies in the schema name `idx.` on purpose: they
+ * are resolved when called, i.e. after the switch (docs/design/0009-replay.md).
+ */
+export type IdxSchema = 'idx' | 'idx_next';
+
+const inSchemaCache = new Map<string, string>();
+/** `sql` with every `idx.` qualifier (identifiers and regclass literals) naming `schema` instead. */
+export function inSchema(sql: string, schema: IdxSchema): string {
+  if (schema === 'idx') return sql;
+  let out = inSchemaCache.get(sql);
+  if (out === undefined) {
+    out = sql.replace(/(?<![\w.$"])idx\./g, `${schema}.`);
+    inSchemaCache.set(sql, out);
+  }
+  return out;
+}
+
 // ---- writes ----------------------------------------------------------------------------------
 
 const Q_INSERT_ENTRIES = `
@@ -505,14 +527,18 @@ export interface WriteResult {
  * tables keyed without a log index sorted by key, then merges artifacts if new aliases join
  * digests that belonged to different artifacts (under a transaction-scoped advisory lock).
  */
-export async function writeRows(client: PoolClient, rows: IdxRows): Promise<WriteResult> {
+export async function writeRows(
+  client: PoolClient,
+  rows: IdxRows,
+  schema: IdxSchema = 'idx',
+): Promise<WriteResult> {
   const run = async (sql: string, params: unknown[], n: number): Promise<void> => {
-    if (n > 0) await client.query(sql, params);
+    if (n > 0) await client.query(inSchema(sql, schema), params);
   };
   const entries = rows.entries;
   let inserted: number[] = [];
   if (entries.length > 0) {
-    const r = await client.query<{ log_index: number }>(Q_INSERT_ENTRIES, [
+    const r = await client.query<{ log_index: number }>(inSchema(Q_INSERT_ENTRIES, schema), [
       entries.map((e) => e.logIndex),
       entries.map((e) => e.leafHash),
       entries.map((e) => e.kind),
@@ -814,7 +840,7 @@ export async function writeRows(client: PoolClient, rows: IdxRows): Promise<Writ
     unparsed.length,
   );
 
-  return { inserted, merged: await mergeArtifacts(client, aliases) };
+  return { inserted, merged: await mergeArtifacts(client, aliases, schema) };
 }
 
 /**
@@ -825,11 +851,15 @@ export async function writeRows(client: PoolClient, rows: IdxRows): Promise<Writ
  * its own artifact) takes the merge lock and recomputes the components from committed aliases
  * plus this transaction's own.
  */
-export async function mergeArtifacts(client: PoolClient, aliases: readonly AliasRow[]): Promise<number> {
+export async function mergeArtifacts(
+  client: PoolClient,
+  aliases: readonly AliasRow[],
+  schema: IdxSchema = 'idx',
+): Promise<number> {
   if (aliases.length === 0) return 0;
   const pairs = uniqueSorted(aliases, (a) => `${a.digest} ${a.alias}`);
   const split = (
-    await client.query<{ split: boolean }>(Q_ALIASES_SPLIT, [
+    await client.query<{ split: boolean }>(inSchema(Q_ALIASES_SPLIT, schema), [
       pairs.map((p) => p.digest),
       pairs.map((p) => p.alias),
     ])
@@ -837,7 +867,10 @@ export async function mergeArtifacts(client: PoolClient, aliases: readonly Alias
   if (split !== true) return 0;
   await client.query(Q_MERGE_LOCK, [ARTIFACT_MERGE_LOCK_KEY]);
   const seeds = [...new Set(pairs.map((p) => p.digest))].sort();
-  return (await client.query<{ merged: number }>(Q_MERGE_ARTIFACTS, [seeds])).rows[0]?.merged ?? 0;
+  return (
+    (await client.query<{ merged: number }>(inSchema(Q_MERGE_ARTIFACTS, schema), [seeds])).rows[0]?.merged ??
+    0
+  );
 }
 
 // ---- the log, read to check what Kafka carried ----------------------------------------------

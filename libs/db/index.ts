@@ -21,3 +21,4 @@ export * as tlogStore from './tlog-store.js';
 export type { StoredTile, StoredEntry, StoredAttestation, StoredCheckpoint, TreeHead } from './tlog-store.js';
 export { TlogReader, type Proof } from './tlog-reader.js';
 export * as idxStore from './idx-store.js';
+export * as replayStore from './replay-store.js';

@@ -11,17 +11,19 @@
  * attestation hash are used, not the event's.
  */
 import { crypto, isAttestryError, toHex, type Clock } from '../../libs/core/index.js';
-import { idxStore, tlogStore, type Pool, type PoolClient } from '../../libs/db/index.js';
+import { idxStore, tlogStore, type Pool } from '../../libs/db/index.js';
 import type { BatchContext, Bus, BusConsumer, PartitionBatch, TopicNames } from '../../libs/bus/index.js';
 import { EntryEvent, toRejectedEvent } from '../../libs/events/index.js';
 import type { Logger, Metrics } from '../../libs/observe/index.js';
+import { batchRows, projectEntry, type EntryProjection, type EntryToProject } from './project.js';
 import {
-  batchRows,
-  projectEntry,
-  refusedEntryRows,
-  type EntryProjection,
-  type EntryToProject,
-} from './project.js';
+  MAX_ATTEMPTS,
+  REFUSED_VALUE,
+  TRANSIENT,
+  sqlState,
+  writeEntryByEntry,
+  type Written,
+} from './write.js';
 
 export interface IndexerOptions {
   pool: Pool;
@@ -44,28 +46,7 @@ interface Rejection {
   message: string;
 }
 
-/** SQLSTATE classes of a value the database refuses (data exception, integrity, program limit). */
-const REFUSED_VALUE = /^(22|23|54)/;
-/** SQLSTATEs worth retrying the whole transaction for. */
-const TRANSIENT = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 5;
-
-function sqlState(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
 const leafHashOf = (body: Buffer): Buffer => crypto.sha256(Buffer.from([0]), body);
-
-/** What a batch transaction wrote. */
-interface Written {
-  /** Log indexes new to the index. */
-  inserted: Set<number>;
-  /** Digest rows moved to another artifact by new aliases. */
-  merged: number;
-  /** Entries the database refused, indexed as unparsed with stage `index`. */
-  refused: Map<number, 'index'>;
-}
 
 export class Indexer {
   private consumer: BusConsumer | undefined;
@@ -365,7 +346,7 @@ export class Indexer {
             continue;
           }
         } else {
-          written = await this.writeEntryByEntry(client, projections, entries, log);
+          written = await writeEntryByEntry(client, projections, entries, log);
         }
         // Offsets advance only from their stored value; a revoked partition never commits.
         if (
@@ -398,36 +379,5 @@ export class Indexer {
         client.release(broken);
       }
     }
-  }
-
-  private async writeEntryByEntry(
-    client: PoolClient,
-    projections: EntryProjection[],
-    entries: Map<number, EntryToProject>,
-    log: Logger,
-  ): Promise<Written> {
-    const written: Written = { inserted: new Set(), merged: 0, refused: new Map() };
-    for (const p of projections) {
-      await client.query('SAVEPOINT entry');
-      try {
-        const r = await idxStore.writeRows(client, p.rows);
-        for (const i of r.inserted) written.inserted.add(i);
-        written.merged += r.merged;
-        await client.query('RELEASE SAVEPOINT entry');
-      } catch (e) {
-        const state = sqlState(e);
-        const entry = entries.get(p.logIndex);
-        if (state === undefined || !REFUSED_VALUE.test(state) || !entry) throw e;
-        await client.query('ROLLBACK TO SAVEPOINT entry');
-        const message = e instanceof Error ? e.message : String(e);
-        log.warn({ logIndex: p.logIndex, sqlState: state }, `entry refused by the database: ${message}`);
-        const r = await idxStore.writeRows(client, refusedEntryRows(entry, state, message));
-        for (const i of r.inserted) {
-          written.inserted.add(i);
-          written.refused.set(i, 'index');
-        }
-      }
-    }
-    return written;
   }
 }
