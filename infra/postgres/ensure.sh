@@ -82,5 +82,8 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'admin')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'db') \gexec
 SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'db', :'admin') \gexec
+-- Lets the admin end its own service roles' sessions (DROP DATABASE ... WITH (FORCE) on a test or
+-- replay database, an operator stopping a stuck query); never a superuser's.
+SELECT format('GRANT pg_signal_backend TO %I', :'admin') \gexec
 SQL
 printf 'postgres://%s:%s@127.0.0.1:%s/%s\n' "$ADMIN" "$PW" "$PORT" "$DB"

@@ -75,7 +75,17 @@ export async function freshDatabase(prefix = 'attestry_t'): Promise<FreshDatabas
       const c = new pg.Client({ connectionString: withDatabase(admin, 'postgres') });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+        // A service process that just exited can leave its backend for a moment; without
+        // pg_signal_backend (a DATABASE_URL the scripts did not set up) FORCE cannot end it.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+            break;
+          } catch (e) {
+            if ((e as { code?: string }).code !== '42501' || attempt >= 20) throw e;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
       } finally {
         await c.end();
       }
