@@ -19,6 +19,8 @@ export class InclusionWaiter {
   constructor(
     private readonly pool: Pool,
     private readonly tickMs = 20,
+    /** Observes each lookup: its duration and how many leaf hashes it asked for. */
+    private readonly onLookup?: (seconds: number, keys: number) => void,
   ) {}
 
   /** Resolves with the entry once the leaf is in the log; rejects with BUS_BACKPRESSURE on timeout. */
@@ -56,10 +58,12 @@ export class InclusionWaiter {
         this.timer = undefined;
         return;
       }
+      const t0 = performance.now();
       const entries = await tlogStore.readEntriesByLeafHashes(
         this.pool,
         [...this.waiting.keys()].map((k) => Buffer.from(k, 'hex')),
       );
+      this.onLookup?.((performance.now() - t0) / 1000, this.waiting.size);
       for (const e of entries) {
         const key = e.leafHash.toString('hex');
         for (const w of this.waiting.get(key) ?? []) w.resolve(e);

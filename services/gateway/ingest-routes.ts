@@ -26,12 +26,21 @@ export interface IngestDeps {
   logId: string;
   maxBodyBytes: number;
   waitTimeoutMs: number;
+  /** Seconds spent per phase of POST /api/v1/entries (verify, lookup, produce, wait, proof). */
+  phase?: { observe(labels: { phase: string }, seconds: number): void };
 }
 
 export function registerIngestRoutes(router: Router, d: IngestDeps): void {
   router.on('POST', '/api/v1/entries', async ({ req, res, url, requestId }) => {
+    let t = performance.now();
+    const lap = (phase: string): void => {
+      const now = performance.now();
+      d.phase?.observe({ phase }, (now - t) / 1000);
+      t = now;
+    };
     const wait = url.searchParams.get('wait') !== 'false';
     const body = await readBody(req, d.maxBodyBytes);
+    lap('read');
     const input = parseJsonBody(body);
     const loggable = d.verify(input);
     if (loggable.body.length > MAX_ENTRY_BYTES) {
@@ -42,7 +51,9 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
     }
     const leaf = hashLeaf(loggable.body);
     const entryHash = toHex(leaf);
+    lap('verify');
     const existing = await tlogStore.readEntryByLeafHash(d.pool, leaf);
+    lap('lookup');
     if (existing) {
       sendJson(
         res,
@@ -60,17 +71,22 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
       input,
     };
     await d.bus.publish(d.topics.submissions, [{ key: entryHash, value: JSON.stringify(event) }]);
+    lap('produce');
     if (!wait) {
       sendJson(res, 202, { entryHash, status: 'accepted' }, { location: `/api/v1/log/entries/${entryHash}` });
       return;
     }
     const entry = await d.waiter.wait(leaf, d.waitTimeoutMs);
+    lap('wait');
+    const withProof = await entryWithProof(d.reader, d.logId, entry);
+    lap('proof');
     sendJson(
       res,
       201,
-      { entryHash, duplicate: false, entry: await entryWithProof(d.reader, d.logId, entry) },
+      { entryHash, duplicate: false, entry: withProof },
       { location: `/api/v1/log/entries/${entryHash}` },
     );
+    lap('respond');
   });
 
   router.on('GET', '/api/v1/attestations/:digest', async ({ res, params }) => {

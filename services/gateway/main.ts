@@ -49,8 +49,29 @@ const latency = metrics.histogram(
   ['route'],
 );
 
+const phaseBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const ingestPhase = metrics.histogram(
+  'ingest_phase_seconds',
+  'Time per phase of POST /api/v1/entries',
+  phaseBuckets,
+  ['phase'],
+);
+
 const keys = loadLogKeysFromConfig(config);
-const waiter = new InclusionWaiter(pool);
+const waiterLookup = metrics.histogram(
+  'waiter_lookup_seconds',
+  'One inclusion-waiter lookup of every pending leaf hash',
+  phaseBuckets,
+);
+const waiterKeys = metrics.histogram(
+  'waiter_lookup_keys',
+  'Pending leaf hashes per inclusion-waiter lookup',
+  [1, 10, 100, 1000, 10000],
+);
+const waiter = new InclusionWaiter(pool, 20, (s, n) => {
+  waiterLookup.observe(s);
+  waiterKeys.observe(n);
+});
 
 const router = new Router();
 registerTlogRoutes(router, reader);
@@ -68,6 +89,7 @@ const ingest: IngestDeps = {
   logId: keys.logId,
   maxBodyBytes: config.MAX_BODY_BYTES,
   waitTimeoutMs: config.INCLUSION_WAIT_MS,
+  phase: ingestPhase,
 };
 registerIngestRoutes(router, ingest);
 const openapi = JSON.stringify(openApiDocument());

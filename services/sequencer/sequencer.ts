@@ -77,6 +77,23 @@ export class Sequencer {
         'Batch transaction duration',
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       ),
+      phase: o.metrics.histogram(
+        'batch_phase_seconds',
+        'Time per phase of a batch (parse, verify, rejections, commit)',
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        ['phase'],
+      ),
+      batchRecords: o.metrics.histogram(
+        'batch_records',
+        'Records per partition batch',
+        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      ),
+      age: o.metrics.histogram(
+        'submission_age_seconds',
+        'Age of a submission (since its Kafka timestamp) when its batch is fetched and when it commits',
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        ['at'],
+      ),
       treeSize: o.metrics.gauge('tree_size_entries', 'Current tree size'),
       active: o.metrics.gauge('active', '1 when this instance is the active sequencer'),
       lag: o.metrics.gauge(
@@ -183,20 +200,33 @@ export class Sequencer {
       firstOffset: batch.messages[0]?.offset,
       lastOffset: last.offset,
     });
+    const fetchedAt = Date.now();
+    for (const m of batch.messages) this.m.age.observe({ at: 'fetch' }, (fetchedAt - m.timestamp) / 1000);
+    this.m.batchRecords.observe(batch.messages.length);
+    let t = performance.now();
+    const lap = (phase: string): void => {
+      const now = performance.now();
+      this.m.phase.observe({ phase }, (now - t) / 1000);
+      t = now;
+    };
     const parsed = parseBatch(batch.messages);
+    lap('parse');
     const inputs = parsed.records.map((r) => r.event.input);
     const outcomes = this.o.verifyPool
       ? await this.o.verifyPool.verifyAll(inputs)
       : inputs.map((i) => verifyOutcome(this.o.verify, i));
+    lap('verify');
     const assembled = assembleBatch(parsed.records, outcomes);
     const candidates = assembled.candidates;
     const rejections = [...parsed.rejections, ...assembled.rejections];
     // Rejections go out before the offsets commit: at least once, never lost.
     await this.publishRejections(batch.topic, batch.partition, rejections);
+    lap('rejections');
     const timer = this.m.batchSeconds.startTimer();
     let committed: { appended: number; duplicates: number; treeSize: number } | undefined;
     try {
       committed = await lease.exclusive(async (client) => {
+        lap('lease');
         await client.query('BEGIN');
         try {
           const epoch = await tlogStore.lockEpoch(client);
@@ -214,6 +244,7 @@ export class Sequencer {
             fresh.map((c) => c.leafHash),
           );
           const { entries, duplicates } = planAppend(head.treeSize, existing, fresh);
+          lap('lock+dedupe');
           let treeSize = head.treeSize;
           if (entries.length > 0) {
             const integratedTime = Math.floor(this.o.clock.now().getTime() / 1000);
@@ -227,6 +258,7 @@ export class Sequencer {
               edge,
               entries.map((e) => e.leafHash),
             );
+            lap('tiles');
             await tlogStore.writeTiles(
               client,
               appended.tiles.map((t) => ({
@@ -250,6 +282,7 @@ export class Sequencer {
               }),
               attestationHash: e.submission.attestation?.hash ?? null,
             }));
+            lap('write-tiles+sign-sets');
             await tlogStore.insertEntries(client, stored);
             await tlogStore.insertAttestations(
               client,
@@ -260,12 +293,14 @@ export class Sequencer {
             if (!(await tlogStore.setTreeHead(client, head.treeSize, { treeSize, rootHash: root }))) {
               throw new AttestryError('DB_CONFLICT', 'the tree head moved during the batch');
             }
+            lap('insert');
             await tlogStore.insertCheckpoint(
               client,
               treeSize,
               root,
               signCheckpoint(this.o.identity.origin, treeSize, root, this.o.signers),
             );
+            lap('checkpoint');
           }
           // Offsets advance only from their stored value; a revoked partition never commits.
           if (
@@ -281,6 +316,7 @@ export class Sequencer {
           ) {
             return undefined;
           }
+          lap('commit');
           return { appended: entries.length, duplicates, treeSize };
         } catch (e) {
           await client.query('ROLLBACK').catch(() => undefined);
@@ -305,6 +341,9 @@ export class Sequencer {
       Math.max(0, batch.highWatermark - last.offset - 1),
     );
     if (committed) {
+      const committedAt = Date.now();
+      for (const m of batch.messages)
+        this.m.age.observe({ at: 'commit' }, (committedAt - m.timestamp) / 1000);
       this.m.appended.inc(committed.appended);
       this.m.duplicates.inc(committed.duplicates);
       this.m.treeSize.set(committed.treeSize);
