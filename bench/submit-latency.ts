@@ -94,6 +94,7 @@ function body(): string {
   });
 }
 
+const netErrors: Record<string, number> = {};
 const agent = new http.Agent({ keepAlive: true, maxSockets: 2000 });
 function submit(payload: string): Promise<{ status: number; ms: number }> {
   const t0 = process.hrtime.bigint();
@@ -112,7 +113,10 @@ function submit(payload: string): Promise<{ status: number; ms: number }> {
         );
       },
     );
-    req.on('error', () => resolve({ status: 0, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      netErrors[e.code ?? e.message] = (netErrors[e.code ?? e.message] ?? 0) + 1;
+      resolve({ status: 0, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
+    });
     req.end(payload);
   });
 }
@@ -221,6 +225,16 @@ for (const rate of RATES) {
     const after = await Promise.all(metricUrls.map(scrape));
     for (let i = 0; i < metricUrls.length; i++)
       process.stdout.write(`${breakdown(before[i]!, after[i]!, interesting).join('\n')}\n`);
+    const cpu = await Promise.all(
+      metricUrls.map(async (u) => {
+        const text = await (await fetch(u)).text();
+        const v = (name: string) => Number(new RegExp(`^\\w*${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text)?.[1]);
+        return { cpu: v('process_cpu_seconds_total'), lagP99: v('nodejs_eventloop_lag_p99_seconds') };
+      }),
+    );
+    process.stdout.write(
+      `  cpu seconds since start: gateway ${cpu[0]!.cpu.toFixed(1)}, sequencer ${cpu[1]!.cpu.toFixed(1)}; event-loop lag p99 gateway ${(cpu[0]!.lagP99 * 1000).toFixed(0)} ms, sequencer ${(cpu[1]!.lagP99 * 1000).toFixed(0)} ms; client network errors ${JSON.stringify(netErrors)}\n`,
+    );
   }
   if (step.p99 > 1000 || ok.length < n * 0.99) break;
 }

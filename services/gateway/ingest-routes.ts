@@ -11,9 +11,15 @@ import type { TlogReader } from '../../libs/db/index.js';
 import { tlogStore, type Pool } from '../../libs/db/index.js';
 import type { SubmissionEvent } from '../../libs/events/index.js';
 import { hashLeaf } from '../../libs/merkle/index.js';
-import { MAX_ENTRY_BYTES, entryWithProof, type VerifyForLog } from '../../libs/tlog/index.js';
+import {
+  MAX_ENTRY_BYTES,
+  entryWithProof,
+  type ProofSource,
+  type VerifyForLog,
+} from '../../libs/tlog/index.js';
 import { sendJson } from '../../libs/observe/index.js';
 import type { InclusionWaiter } from './inclusion-waiter.js';
+import type { LeafLookup } from './leaf-lookup.js';
 import { parseJsonBody, readBody, type Router } from './http.js';
 
 export interface IngestDeps {
@@ -22,12 +28,28 @@ export interface IngestDeps {
   topics: TopicNames;
   reader: TlogReader;
   waiter: InclusionWaiter;
+  /** Duplicate checks, batched across concurrent requests. */
+  lookup: LeafLookup;
   verify: VerifyForLog;
   logId: string;
   maxBodyBytes: number;
   waitTimeoutMs: number;
   /** Seconds spent per phase of POST /api/v1/entries (verify, lookup, produce, wait, proof). */
   phase?: { observe(labels: { phase: string }, seconds: number): void };
+}
+
+/** A checkpoint this recent is good enough for an answer when it covers the entry. */
+export const CHECKPOINT_MAX_AGE_MS = 1000;
+
+/**
+ * Proofs for an answer: at a signed checkpoint that covers `logIndex`, shared by every answer made
+ * at the same time (one checkpoint read, tiles read once, tile interior hashes memoised).
+ */
+export function proofSource(reader: TlogReader, logIndex: number): ProofSource {
+  return {
+    latestCheckpoint: () => reader.checkpointCovering(logIndex, CHECKPOINT_MAX_AGE_MS),
+    inclusionProof: (index, treeSize) => reader.inclusionProof(index, treeSize),
+  };
 }
 
 export function registerIngestRoutes(router: Router, d: IngestDeps): void {
@@ -52,13 +74,17 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
     const leaf = hashLeaf(loggable.body);
     const entryHash = toHex(leaf);
     lap('verify');
-    const existing = await tlogStore.readEntryByLeafHash(d.pool, leaf);
+    const existing = await d.lookup.lookup(leaf);
     lap('lookup');
     if (existing) {
       sendJson(
         res,
         200,
-        { entryHash, duplicate: true, entry: await entryWithProof(d.reader, d.logId, existing) },
+        {
+          entryHash,
+          duplicate: true,
+          entry: await entryWithProof(proofSource(d.reader, existing.logIndex), d.logId, existing),
+        },
         { location: `/api/v1/log/entries/${entryHash}` },
       );
       return;
@@ -78,7 +104,7 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
     }
     const entry = await d.waiter.wait(leaf, d.waitTimeoutMs);
     lap('wait');
-    const withProof = await entryWithProof(d.reader, d.logId, entry);
+    const withProof = await entryWithProof(proofSource(d.reader, entry.logIndex), d.logId, entry);
     lap('proof');
     sendJson(
       res,

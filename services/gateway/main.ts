@@ -24,6 +24,7 @@ import { registerIngestRoutes, type IngestDeps } from './ingest-routes.js';
 import { registerRekorRoutes } from './rekor-routes.js';
 import { openApiDocument } from './openapi.js';
 import { InclusionWaiter } from './inclusion-waiter.js';
+import { LeafLookup } from './leaf-lookup.js';
 import { followRejections } from './rejections.js';
 
 const config = loadConfig('gateway', gatewayConfig, process.env);
@@ -81,6 +82,7 @@ const ingest: IngestDeps = {
   topics: topicNames(config.TOPIC_PREFIX),
   reader,
   waiter,
+  lookup: new LeafLookup(pool),
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
     keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),
