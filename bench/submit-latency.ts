@@ -26,6 +26,7 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '500,1000,1500,2000,3000' },
     seconds: { type: 'string', default: '20' },
     breakdown: { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const RATES = values.rates.split(',').map(Number);
@@ -96,7 +97,11 @@ function body(): string {
 
 const netErrors: Record<string, number> = {};
 const agent = new http.Agent({ keepAlive: true, maxSockets: 2000 });
-function submit(payload: string): Promise<{ status: number; ms: number }> {
+function submit(payload: string): Promise<{ status: number; ms: number; sentAt: number }> {
+  const sentAt = Date.now();
+  return submitAt(payload).then((r) => ({ ...r, sentAt }));
+}
+function submitAt(payload: string): Promise<{ status: number; ms: number }> {
   const t0 = process.hrtime.bigint();
   return new Promise((resolve) => {
     const req = http.request(
@@ -191,7 +196,7 @@ const steps: Step[] = [];
 for (const rate of RATES) {
   const n = rate * SECONDS;
   const bodies = Array.from({ length: n }, body);
-  const pending: Promise<{ status: number; ms: number }>[] = [];
+  const pending: Promise<{ status: number; ms: number; sentAt: number }>[] = [];
   const before = values.breakdown ? await Promise.all(metricUrls.map(scrape)) : [];
   const t0 = Date.now();
   // Open loop: send on schedule whether or not earlier requests have been answered.
@@ -221,6 +226,22 @@ for (const rate of RATES) {
   process.stdout.write(
     `offered ${rate}/s for ${SECONDS} s: ${ok.length}/${n} logged (201), p50 ${step.p50.toFixed(0)} ms, p99 ${step.p99.toFixed(0)} ms, ${step.achieved.toFixed(0)}/s achieved, errors ${JSON.stringify(errors)}\n`,
   );
+  if (values.timeline) {
+    // p50/p99 (ms) of the requests sent in each second of the step.
+    const perSecond = new Map<number, number[]>();
+    for (const r of results) {
+      const sec = Math.floor((r.sentAt - t0) / 1000);
+      perSecond.set(sec, [...(perSecond.get(sec) ?? []), r.status === 201 ? r.ms : Infinity]);
+    }
+    process.stdout.write(
+      `  timeline (second: p50/p99 ms): ${[...perSecond]
+        .map(([sec, ms]) => {
+          const sorted = ms.sort((a, b) => a - b);
+          return `${sec}: ${percentile(sorted, 50).toFixed(0)}/${percentile(sorted, 99).toFixed(0)}`;
+        })
+        .join(', ')}\n`,
+    );
+  }
   if (values.breakdown) {
     const after = await Promise.all(metricUrls.map(scrape));
     for (let i = 0; i < metricUrls.length; i++)

@@ -73,6 +73,8 @@ export interface ConsumerOptions {
   minBytes?: number;
   maxWaitTimeInMs?: number;
   sessionTimeoutMs?: number;
+  /** Partition batches of one fetch handled concurrently (default 1: one after the other). */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface BusConsumer {
@@ -298,7 +300,7 @@ export class Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
       eachBatch: async (payload: EachBatchPayload) => {
         const gen = generation;
         const { batch } = payload;

@@ -84,6 +84,11 @@ export class TlogReader {
     return this.remember(await store.readLatestCheckpoint(this.pool));
   }
 
+  /** A checkpoint read elsewhere (e.g. with the entries it covers): kept for checkpointCovering. */
+  offerCheckpoint(cp: store.StoredCheckpoint): void {
+    this.remember(cp);
+  }
+
   private remember(cp: store.StoredCheckpoint | undefined): store.StoredCheckpoint | undefined {
     if (cp) this.knownSize = Math.max(this.knownSize, cp.treeSize);
     if (!this.checkpoint?.cp || (cp && cp.treeSize >= this.checkpoint.cp.treeSize))

@@ -16,6 +16,7 @@ import {
   entryWithProof,
   type ProofSource,
   type VerifyForLog,
+  type Voucher,
 } from '../../libs/tlog/index.js';
 import { sendJson } from '../../libs/observe/index.js';
 import type { InclusionWaiter } from './inclusion-waiter.js';
@@ -31,6 +32,8 @@ export interface IngestDeps {
   /** Duplicate checks, batched across concurrent requests. */
   lookup: LeafLookup;
   verify: VerifyForLog;
+  /** Vouches for what the gateway verified, so the sequencer need not verify it again. */
+  voucher?: Voucher;
   logId: string;
   maxBodyBytes: number;
   waitTimeoutMs: number;
@@ -96,6 +99,8 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
       source: 'gateway',
       input,
     };
+    const vouched = d.voucher?.vouch(loggable);
+    if (vouched) event.verified = vouched;
     await d.bus.publish(d.topics.submissions, [{ key: entryHash, value: JSON.stringify(event) }]);
     lap('produce');
     if (!wait) {

@@ -16,7 +16,12 @@ import {
 import { createPool, checkDatabase, TlogReader } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
 import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
-import { createLogVerifier, keyHintsFromLists, trustFromRoots } from '../../libs/tlog/index.js';
+import {
+  createLogVerifier,
+  createVoucher,
+  keyHintsFromLists,
+  trustFromRoots,
+} from '../../libs/tlog/index.js';
 import { gatewayConfig } from './config.js';
 import { Router, RateLimiter, sendError } from './http.js';
 import { registerTlogRoutes } from './tlog-routes.js';
@@ -69,10 +74,15 @@ const waiterKeys = metrics.histogram(
   'Pending leaf hashes per inclusion-waiter lookup',
   [1, 10, 100, 1000, 10000],
 );
-const waiter = new InclusionWaiter(pool, 20, (s, n) => {
-  waiterLookup.observe(s);
-  waiterKeys.observe(n);
-});
+const waiter = new InclusionWaiter(
+  pool,
+  20,
+  (s, n) => {
+    waiterLookup.observe(s);
+    waiterKeys.observe(n);
+  },
+  (cp) => reader.offerCheckpoint(cp),
+);
 
 const router = new Router();
 registerTlogRoutes(router, reader);
@@ -83,6 +93,7 @@ const ingest: IngestDeps = {
   reader,
   waiter,
   lookup: new LeafLookup(pool),
+  voucher: createVoucher(keys.ed25519.privateKey),
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
     keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),

@@ -144,6 +144,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
       );
       return;
     }
+    const vouched = d.voucher?.vouch(loggable);
     await d.bus.publish(d.topics.submissions, [
       {
         key: toHex(leaf),
@@ -153,6 +154,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
           receivedAt: new Date().toISOString(),
           source: 'gateway-rekor',
           input,
+          ...(vouched ? { verified: vouched } : {}),
         }),
       },
     ]);
