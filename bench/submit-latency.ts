@@ -249,7 +249,8 @@ for (const rate of RATES) {
     const cpu = await Promise.all(
       metricUrls.map(async (u) => {
         const text = await (await fetch(u)).text();
-        const v = (name: string) => Number(new RegExp(`^\\w*${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text)?.[1]);
+        const v = (name: string) =>
+          Number(new RegExp(`^\\w*${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text)?.[1]);
         return { cpu: v('process_cpu_seconds_total'), lagP99: v('nodejs_eventloop_lag_p99_seconds') };
       }),
     );
