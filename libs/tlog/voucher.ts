@@ -9,6 +9,10 @@
  * verified in full, as before. A replayed voucher can only repeat a body that was verified once,
  * and the log dedupes it by leaf hash.
  *
+ * The key also binds the verification configuration (trusted roots and key hints): a gateway
+ * that trusts more than the sequencer (or less) makes vouchers the sequencer does not accept, so
+ * the sequencer's own verification still decides there, as before.
+ *
  * Only submissions without a stored attestation (hashedrekord) are vouched: a DSSE submission's
  * envelope bytes would ride twice in the record.
  */
@@ -32,8 +36,13 @@ export interface Voucher {
 
 const CONTEXT = Buffer.from('attestry gateway-vouched submission v1');
 
-export function createVoucher(logEd25519PrivateKey: KeyObject): Voucher {
-  const key = crypto.hmacSha256(crypto.ed25519Seed(logEd25519PrivateKey), CONTEXT);
+/**
+ * `trust`: the verification configuration both sides load (e.g. the parsed TRUSTED_ROOT_FILES and
+ * KEY_HINT_FILES), fingerprinted as JSON.
+ */
+export function createVoucher(logEd25519PrivateKey: KeyObject, trust: unknown): Voucher {
+  const fingerprint = crypto.sha256(Buffer.from(JSON.stringify(trust) ?? 'null'));
+  const key = crypto.hmacSha256(crypto.ed25519Seed(logEd25519PrivateKey), CONTEXT, fingerprint);
   const macOf = (kind: string, body: Buffer) => crypto.hmacSha256(key, Buffer.from(`${kind}\n`), body);
   return {
     vouch(l) {

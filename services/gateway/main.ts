@@ -93,7 +93,10 @@ const ingest: IngestDeps = {
   reader,
   waiter,
   lookup: new LeafLookup(pool),
-  voucher: createVoucher(keys.ed25519.privateKey),
+  voucher: createVoucher(keys.ed25519.privateKey, {
+    roots: readJsonFiles(config.TRUSTED_ROOT_FILES),
+    keyHints: readJsonFiles(config.KEY_HINT_FILES),
+  }),
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
     keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),

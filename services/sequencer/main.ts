@@ -62,7 +62,14 @@ const sequencer = new Sequencer({
     clock: systemClock,
   }),
   ...(verifyPool ? { verifyPool } : {}),
-  ...(config.SEQUENCER_TRUST_GATEWAY_VOUCHERS ? { voucher: createVoucher(keys.ed25519.privateKey) } : {}),
+  ...(config.SEQUENCER_TRUST_GATEWAY_VOUCHERS
+    ? {
+        voucher: createVoucher(keys.ed25519.privateKey, {
+          roots: readJsonFiles(config.TRUSTED_ROOT_FILES),
+          keyHints: readJsonFiles(config.KEY_HINT_FILES),
+        }),
+      }
+    : {}),
   leaseMs: config.SEQUENCER_LEASE_MS,
   inlineLimitBytes: config.ENTRY_INLINE_LIMIT_BYTES,
   maxBytesPerPartition: config.BATCH_MAX_BYTES,
