@@ -73,6 +73,8 @@ export interface ConsumerOptions {
   minBytes?: number;
   maxWaitTimeInMs?: number;
   sessionTimeoutMs?: number;
+  /** Partition batches of one fetch handled concurrently (default 1: one after the other). */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface BusConsumer {
@@ -85,14 +87,16 @@ export class Bus {
   private readonly kafka: Kafka;
   private producerPromise: Promise<Producer> | undefined;
   private readonly consumers = new Set<Consumer>();
-  private readonly pending = new Map<
-    string,
-    {
-      messages: OutgoingMessage[];
-      waiters: Array<{ resolve(): void; reject(e: unknown): void }>;
-      bytes: number;
-    }
-  >();
+  /** Publishes waiting for the next produce request, in arrival order. */
+  private queue: Array<{
+    topic: string;
+    messages: OutgoingMessage[];
+    bytes: number;
+    resolve(): void;
+    reject(e: unknown): void;
+  }> = [];
+  private inFlight = false;
+  private scheduled = false;
 
   constructor(opts: BusOptions) {
     const log = opts.log;
@@ -181,12 +185,15 @@ export class Bus {
   }
 
   /**
-   * Publishes messages (idempotent producer, acks=all) and resolves once Kafka has them. Calls
-   * made within the same tick for the same topic are coalesced into one produce request (a
-   * gateway answering a thousand requests a second sends a few requests, not a thousand); a
-   * large message goes alone, so its size cannot fail its neighbours. Errors are mapped: a record
-   * over the broker's limit is BUS_MESSAGE_TOO_LARGE; an unreachable or overloaded cluster is
-   * BUS_UNAVAILABLE (callers answer 503 + Retry-After).
+   * Publishes messages (idempotent producer, acks=all) and resolves once Kafka has them.
+   * Concurrent calls are coalesced: one produce request is in flight at a time (kafkajs holds a
+   * per-broker lock around an idempotent producer's requests anyway), and whatever is published
+   * while it is in flight goes out together, for every topic, in the next request as soon as it
+   * returns. A lone message is sent at once (no linger); under load requests grow instead of
+   * queueing one small request per caller behind the lock. A large message goes alone, so its size
+   * cannot fail its neighbours. Errors are mapped: a record over the broker's limit is
+   * BUS_MESSAGE_TOO_LARGE; an unreachable or overloaded cluster is BUS_UNAVAILABLE (callers answer
+   * 503 + Retry-After).
    */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
@@ -194,42 +201,61 @@ export class Bus {
       (n, m) => n + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length),
       0,
     );
-    if (size > COALESCE_MAX_BYTES) return this.send(topic, messages);
+    if (size > COALESCE_MAX_BYTES) return this.send([{ topic, messages }]);
     return new Promise((resolve, reject) => {
-      let q = this.pending.get(topic);
-      if (!q) {
-        q = { messages: [], waiters: [], bytes: 0 };
-        this.pending.set(topic, q);
-        setImmediate(() => this.flush(topic));
+      this.queue.push({ topic, messages, bytes: size, resolve, reject });
+      // Same tick first (a burst of calls shares a request), then whenever the last one returns.
+      if (!this.inFlight && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flush();
+        });
       }
-      q.messages.push(...messages);
-      q.bytes += size;
-      q.waiters.push({ resolve, reject });
-      if (q.bytes > COALESCE_MAX_BYTES) this.flush(topic);
     });
   }
 
-  private flush(topic: string): void {
-    const q = this.pending.get(topic);
-    if (!q) return;
-    this.pending.delete(topic);
-    this.send(topic, q.messages).then(
-      () => q.waiters.forEach((w) => w.resolve()),
-      (e: unknown) => q.waiters.forEach((w) => w.reject(e)),
-    );
+  private flush(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    // Take publishes in arrival order up to the request size limit (at least one).
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.bytes <= COALESCE_MAX_BYTES)) {
+      bytes += this.queue[n]!.bytes;
+      n += 1;
+    }
+    const taken = this.queue.splice(0, n);
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const p of taken) {
+      const list = byTopic.get(p.topic) ?? [];
+      for (const m of p.messages) list.push(m);
+      byTopic.set(p.topic, list);
+    }
+    this.inFlight = true;
+    this.send([...byTopic].map(([topic, messages]) => ({ topic, messages })))
+      .then(
+        () => taken.forEach((p) => p.resolve()),
+        (e: unknown) => taken.forEach((p) => p.reject(e)),
+      )
+      .finally(() => {
+        this.inFlight = false;
+        this.flush();
+      });
   }
 
-  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  private async send(batches: Array<{ topic: string; messages: OutgoingMessage[] }>): Promise<void> {
     try {
       const producer = await this.producer();
-      await producer.send({
-        topic,
+      await producer.sendBatch({
         acks: -1,
         compression: CompressionTypes.None,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          ...(m.headers ? { headers: m.headers } : {}),
+        topicMessages: batches.map(({ topic, messages }) => ({
+          topic,
+          messages: messages.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers ? { headers: m.headers } : {}),
+          })),
         })),
       });
     } catch (e) {
@@ -274,7 +300,7 @@ export class Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
       eachBatch: async (payload: EachBatchPayload) => {
         const gen = generation;
         const { batch } = payload;

@@ -14,6 +14,7 @@ import {
   tilesForConsistencyProof,
   tilesForInclusionProof,
   tilesForRoot,
+  type NodeMemo,
   type TileCoord,
 } from '../merkle/index.js';
 import type { Pool } from './pool.js';
@@ -55,6 +56,16 @@ export class TlogReader {
   private readonly tileCache: Lru<Buffer>;
   /** The largest tree size seen: the log only grows, so sizes up to it need no lookup. */
   private knownSize = 0;
+  /**
+   * Perfect-subtree hashes derived from tiles (a node never changes once it exists): proofs for
+   * nearby leaves share most of their nodes, so each is hashed once, not once per proof.
+   */
+  private readonly nodes: NodeMemo;
+  /** Tile reads under way, by tile key: concurrent readers of the same tile share one query. */
+  private readonly tileReads = new Map<string, Promise<store.StoredTile | undefined>>();
+  /** The latest checkpoint read, when, and the read under way (shared by concurrent callers). */
+  private checkpoint: { cp: store.StoredCheckpoint | undefined; at: number } | undefined;
+  private checkpointRead: Promise<store.StoredCheckpoint | undefined> | undefined;
 
   /** Up to `cacheTiles` tiles of at most 8 KiB each stay in memory (default 4096 = 32 MiB). */
   constructor(
@@ -62,14 +73,58 @@ export class TlogReader {
     cacheTiles = 4096,
   ) {
     this.tileCache = new Lru(cacheTiles);
+    this.nodes = new Lru<Uint8Array>(cacheTiles * 16);
   }
 
   treeHead(): Promise<store.TreeHead> {
     return store.readTreeHead(this.pool);
   }
 
-  latestCheckpoint(): Promise<store.StoredCheckpoint | undefined> {
-    return store.readLatestCheckpoint(this.pool);
+  async latestCheckpoint(): Promise<store.StoredCheckpoint | undefined> {
+    return this.remember(await store.readLatestCheckpoint(this.pool));
+  }
+
+  /** A checkpoint read elsewhere (e.g. with the entries it covers): kept for checkpointCovering. */
+  offerCheckpoint(cp: store.StoredCheckpoint): void {
+    this.remember(cp);
+  }
+
+  private remember(cp: store.StoredCheckpoint | undefined): store.StoredCheckpoint | undefined {
+    if (cp) this.knownSize = Math.max(this.knownSize, cp.treeSize);
+    if (!this.checkpoint?.cp || (cp && cp.treeSize >= this.checkpoint.cp.treeSize))
+      this.checkpoint = { cp, at: Date.now() };
+    return cp;
+  }
+
+  /** The latest checkpoint, one query for every caller that asks while it runs. */
+  private sharedLatest(): Promise<store.StoredCheckpoint | undefined> {
+    this.checkpointRead ??= store.readLatestCheckpoint(this.pool).then(
+      (cp) => {
+        this.checkpointRead = undefined;
+        return this.remember(cp);
+      },
+      (e: unknown) => {
+        this.checkpointRead = undefined;
+        throw e;
+      },
+    );
+    return this.checkpointRead;
+  }
+
+  /**
+   * A signed checkpoint covering leaf `index` (tree size > index): the one read at most
+   * `maxAgeMs` ago when it covers the leaf, else the latest (undefined when none covers it yet).
+   * Many answers at once (waiters resolved together) share one read.
+   */
+  async checkpointCovering(index: number, maxAgeMs: number): Promise<store.StoredCheckpoint | undefined> {
+    const held = this.checkpoint;
+    if (held?.cp && held.cp.treeSize > index && Date.now() - held.at <= maxAgeMs) return held.cp;
+    // A shared read that started before the caller learnt of its leaf may miss it: then read again.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const cp = await this.sharedLatest();
+      if (cp && cp.treeSize > index) return cp;
+    }
+    return undefined;
   }
 
   checkpointAt(treeSize: number): Promise<store.StoredCheckpoint | undefined> {
@@ -110,25 +165,48 @@ export class TlogReader {
       const prior = widest.get(tileKey(c));
       if (!prior || prior.width < c.width) widest.set(tileKey(c), c);
     }
-    const coords = [...widest.values()];
     const out = new Map<string, Buffer>();
     const missing: TileCoord[] = [];
-    for (const c of coords) {
+    for (const c of widest.values()) {
       const cached = this.tileCache.get(tileKey(c));
       if (cached && cached.length >= c.width * 32)
         out.set(tileKey(c), cached.length === c.width * 32 ? cached : cached.subarray(0, c.width * 32));
       else missing.push(c);
     }
-    if (missing.length > 0) {
-      const rows = await store.readTiles(this.pool, missing);
-      const byKey = new Map(rows.map((r) => [tileKey(r), r]));
-      for (const c of missing) {
-        const row = byKey.get(tileKey(c));
-        if (!row || row.width < c.width) continue;
-        const data = row.width === c.width ? row.hashes : row.hashes.subarray(0, c.width * 32);
-        this.tileCache.set(tileKey(c), row.hashes);
-        out.set(tileKey(c), data);
+    if (missing.length === 0) return out;
+    // Join reads under way; a read that started before a tile grew to the width asked for
+    // returns it narrower, and that tile is read again.
+    const found = new Map<string, store.StoredTile>();
+    const joined = await Promise.all(missing.map((c) => this.tileReads.get(tileKey(c))));
+    const again: TileCoord[] = [];
+    missing.forEach((c, i) => {
+      const r = joined[i];
+      if (r && r.width >= c.width) found.set(tileKey(c), r);
+      else again.push(c);
+    });
+    if (again.length > 0) {
+      const read = store.readTiles(this.pool, again);
+      const byKey = read.then(
+        (rs) => new Map(rs.map((r) => [tileKey(r), r])),
+        () => new Map<string, store.StoredTile>(), // joiners of a failed read read again
+      );
+      for (const c of again) {
+        const key = tileKey(c);
+        const p = byKey.then((m) => m.get(key));
+        this.tileReads.set(key, p);
+        void p.then(() => {
+          if (this.tileReads.get(key) === p) this.tileReads.delete(key);
+        });
       }
+      for (const r of await read) found.set(tileKey(r), r);
+    }
+    for (const c of missing) {
+      const row = found.get(tileKey(c));
+      if (!row || row.width < c.width) continue;
+      const data = row.width === c.width ? row.hashes : row.hashes.subarray(0, c.width * 32);
+      const prior = this.tileCache.get(tileKey(c));
+      if (!prior || prior.length < row.hashes.length) this.tileCache.set(tileKey(c), row.hashes);
+      out.set(tileKey(c), data);
     }
     return out;
   }
@@ -146,7 +224,7 @@ export class TlogReader {
 
   async rootAt(treeSize: number): Promise<Buffer> {
     await this.requireSize(treeSize);
-    return rootFromTiles(treeSize, await this.tiles(tilesForRoot(treeSize)));
+    return rootFromTiles(treeSize, await this.tiles(tilesForRoot(treeSize)), this.nodes);
   }
 
   /** RFC 9162 §2.1.3 inclusion proof of leaf `index` in the tree of `treeSize` leaves. */
@@ -157,8 +235,8 @@ export class TlogReader {
     const tiles = await this.tiles([...tilesForInclusionProof(index, treeSize), ...tilesForRoot(treeSize)]);
     return {
       treeSize,
-      rootHash: rootFromTiles(treeSize, tiles),
-      hashes: inclusionProofFromTiles(index, treeSize, tiles),
+      rootHash: rootFromTiles(treeSize, tiles, this.nodes),
+      hashes: inclusionProofFromTiles(index, treeSize, tiles, this.nodes),
     };
   }
 

@@ -300,6 +300,44 @@ export async function readEntriesByLeafHashes(db: Db, leafHashes: Buffer[]): Pro
   return (await db.query<EntryRow>(Q_ENTRIES_BY_LEAVES, [leafHashes])).rows.map(toEntry);
 }
 
+const Q_ENTRIES_BY_LEAVES_WITH_CHECKPOINT = `
+  SELECT ${ENTRY_COLUMNS}, cp.tree_size AS cp_tree_size, cp.root_hash AS cp_root_hash, cp.note AS cp_note,
+         cp.created_at AS cp_created_at
+    FROM tlog.entries
+   CROSS JOIN LATERAL (
+     SELECT tree_size, root_hash, note, created_at FROM tlog.checkpoints ORDER BY tree_size DESC LIMIT 1
+   ) cp
+   WHERE leaf_hash = ANY($1::bytea[])`;
+
+/**
+ * Entries by leaf hash with the latest checkpoint, read in one statement (one snapshot): entries
+ * commit with a checkpoint covering them, so the checkpoint covers every entry returned. The
+ * checkpoint is undefined when no entry is found.
+ */
+export async function readEntriesByLeafHashesWithCheckpoint(
+  db: Db,
+  leafHashes: Buffer[],
+): Promise<{ entries: StoredEntry[]; checkpoint: StoredCheckpoint | undefined }> {
+  if (leafHashes.length === 0) return { entries: [], checkpoint: undefined };
+  const rows = (
+    await db.query<
+      EntryRow & { cp_tree_size: number; cp_root_hash: Buffer; cp_note: string; cp_created_at: Date }
+    >(Q_ENTRIES_BY_LEAVES_WITH_CHECKPOINT, [leafHashes])
+  ).rows;
+  const first = rows[0];
+  return {
+    entries: rows.map(toEntry),
+    checkpoint: first
+      ? toCheckpoint({
+          tree_size: first.cp_tree_size,
+          root_hash: first.cp_root_hash,
+          note: first.cp_note,
+          created_at: first.cp_created_at,
+        })
+      : undefined,
+  };
+}
+
 export async function readLatestCheckpoint(db: Db): Promise<StoredCheckpoint | undefined> {
   const r = (await db.query<CheckpointRow>(Q_LATEST_CHECKPOINT)).rows[0];
   return r ? toCheckpoint(r) : undefined;

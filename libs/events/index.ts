@@ -15,6 +15,12 @@ export const SubmissionEvent = z.object({
   source: z.string().min(1).max(64),
   /** The signing event as submitted (a Sigstore bundle, a DSSE envelope with its key, or a hashedrekord). */
   input: z.unknown(),
+  /**
+   * The gateway's voucher for `input` (libs/tlog/voucher.ts): the canonical entry body it derived
+   * when it verified the input, MACed. The sequencer logs a valid one without verifying again and
+   * verifies anything else in full.
+   */
+  verified: z.unknown().optional(),
 });
 export type SubmissionEvent = z.infer<typeof SubmissionEvent>;
 

@@ -34,6 +34,7 @@ export {
   inclusionProofFromTiles,
   consistencyProofFromTiles,
   type TileMap,
+  type NodeMemo,
   type Tile,
   type AppendResult,
 } from './tiles.js';

@@ -95,11 +95,27 @@ function tileData(tiles: TileMap, level: number, index: number, hashes: number):
  * A NodeReader over tiles: a node at Merkle level 8L+k is recomputed from the 2^k hashes of tile
  * level L below it (at most 255 hashes per node; the nodes of one proof are disjoint subtrees).
  */
-export function nodeReaderFromTiles(tiles: TileMap): NodeReader {
+export function nodeReaderFromTiles(tiles: TileMap, memo?: NodeMemo): NodeReader {
   return (level, index) => {
+    const key = memo ? `${level}/${index}` : '';
+    const known = memo?.get(key);
+    if (known) return known;
     const at = locateNode({ level, index });
-    return subtreeHash(tileData(tiles, at.level, at.index, at.offset + at.count), at.offset, at.count);
+    const hash = subtreeHash(tileData(tiles, at.level, at.index, at.offset + at.count), at.offset, at.count);
+    memo?.set(key, hash);
+    return hash;
   };
+}
+
+/**
+ * A cache of perfect-subtree hashes keyed `<merkle level>/<index>`. In an append-only log such a
+ * node never changes once it exists, so a reader of its own log's tiles may keep them across tree
+ * sizes (proofs for leaves near each other share most of their nodes). Only for tiles from the
+ * log's own store: a node computed from a mirror's tiles is only as good as those tiles.
+ */
+export interface NodeMemo {
+  get(key: string): Uint8Array | undefined;
+  set(key: string, hash: Uint8Array): void;
 }
 
 /** Tiles holding the perfect subtrees of the given ranges, with their width at `size`. */
@@ -138,14 +154,19 @@ export function tilesForConsistencyProof(size1: number, size2: number): TileCoor
 }
 
 /** MTH(D[0:size]) from the tiles named by tilesForRoot(size). */
-export function rootFromTiles(size: number, tiles: TileMap): Buffer {
+export function rootFromTiles(size: number, tiles: TileMap, memo?: NodeMemo): Buffer {
   assertSize(size, 'tree size');
-  return size === 0 ? emptyRoot() : hashRange([0, size], nodeReaderFromTiles(tiles));
+  return size === 0 ? emptyRoot() : hashRange([0, size], nodeReaderFromTiles(tiles, memo));
 }
 
 /** The RFC 9162 §2.1.3.1 inclusion proof, from the tiles named by tilesForInclusionProof. */
-export function inclusionProofFromTiles(index: number, size: number, tiles: TileMap): Buffer[] {
-  return inclusionProof(index, size, nodeReaderFromTiles(tiles));
+export function inclusionProofFromTiles(
+  index: number,
+  size: number,
+  tiles: TileMap,
+  memo?: NodeMemo,
+): Buffer[] {
+  return inclusionProof(index, size, nodeReaderFromTiles(tiles, memo));
 }
 
 /** The RFC 9162 §2.1.4.1 consistency proof, from the tiles named by tilesForConsistencyProof. */

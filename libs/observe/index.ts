@@ -118,10 +118,21 @@ export function startOpsServer(opts: {
   return listen(server, opts.host, opts.port);
 }
 
-export function listen(server: http.Server, host: string, port: number): Promise<http.Server> {
+/**
+ * Listens with an accept queue of `backlog` connections (the kernel caps it at somaxconn). Node's
+ * default, 511, overflows when hundreds of clients connect within one busy event-loop turn: the
+ * kernel then drops their handshakes and they retry SYN after 1 s, 3 s, 7 s (seconds of latency
+ * that no server-side timer sees).
+ */
+export function listen(
+  server: http.Server,
+  host: string,
+  port: number,
+  backlog = 4096,
+): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
       resolve(server);
     });

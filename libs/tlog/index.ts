@@ -191,3 +191,4 @@ export async function entryWithProof(
 }
 
 export { createLogVerifier, keyHintsFromLists, trustFromRoots, DSSE_MEDIA_TYPE } from './log-verifier.js';
+export { createVoucher, type Voucher, type Vouched } from './voucher.js';

@@ -3,7 +3,7 @@
  * once, whatever the number of waiting requests, so waiting costs the database O(1) per tick.
  */
 import { AttestryError } from '../../libs/core/index.js';
-import { tlogStore, type Pool, type StoredEntry } from '../../libs/db/index.js';
+import { tlogStore, type Pool, type StoredCheckpoint, type StoredEntry } from '../../libs/db/index.js';
 
 interface Waiter {
   resolve(e: StoredEntry): void;
@@ -19,6 +19,13 @@ export class InclusionWaiter {
   constructor(
     private readonly pool: Pool,
     private readonly tickMs = 20,
+    /** Observes each lookup: its duration and how many leaf hashes it asked for. */
+    private readonly onLookup?: (seconds: number, keys: number) => void,
+    /**
+     * Receives the latest checkpoint, read in the same statement as the entries found (so it
+     * covers them), before their waiters resume: their answers' proofs need no further read.
+     */
+    private readonly onCheckpoint?: (cp: StoredCheckpoint) => void,
   ) {}
 
   /** Resolves with the entry once the leaf is in the log; rejects with BUS_BACKPRESSURE on timeout. */
@@ -56,10 +63,13 @@ export class InclusionWaiter {
         this.timer = undefined;
         return;
       }
-      const entries = await tlogStore.readEntriesByLeafHashes(
+      const t0 = performance.now();
+      const { entries, checkpoint } = await tlogStore.readEntriesByLeafHashesWithCheckpoint(
         this.pool,
         [...this.waiting.keys()].map((k) => Buffer.from(k, 'hex')),
       );
+      this.onLookup?.((performance.now() - t0) / 1000, this.waiting.size);
+      if (checkpoint) this.onCheckpoint?.(checkpoint);
       for (const e of entries) {
         const key = e.leafHash.toString('hex');
         for (const w of this.waiting.get(key) ?? []) w.resolve(e);

@@ -11,9 +11,16 @@ import type { TlogReader } from '../../libs/db/index.js';
 import { tlogStore, type Pool } from '../../libs/db/index.js';
 import type { SubmissionEvent } from '../../libs/events/index.js';
 import { hashLeaf } from '../../libs/merkle/index.js';
-import { MAX_ENTRY_BYTES, entryWithProof, type VerifyForLog } from '../../libs/tlog/index.js';
+import {
+  MAX_ENTRY_BYTES,
+  entryWithProof,
+  type ProofSource,
+  type VerifyForLog,
+  type Voucher,
+} from '../../libs/tlog/index.js';
 import { sendJson } from '../../libs/observe/index.js';
 import type { InclusionWaiter } from './inclusion-waiter.js';
+import type { LeafLookup } from './leaf-lookup.js';
 import { parseJsonBody, readBody, type Router } from './http.js';
 
 export interface IngestDeps {
@@ -22,16 +29,43 @@ export interface IngestDeps {
   topics: TopicNames;
   reader: TlogReader;
   waiter: InclusionWaiter;
+  /** Duplicate checks, batched across concurrent requests. */
+  lookup: LeafLookup;
   verify: VerifyForLog;
+  /** Vouches for what the gateway verified, so the sequencer need not verify it again. */
+  voucher?: Voucher;
   logId: string;
   maxBodyBytes: number;
   waitTimeoutMs: number;
+  /** Seconds spent per phase of POST /api/v1/entries (verify, lookup, produce, wait, proof). */
+  phase?: { observe(labels: { phase: string }, seconds: number): void };
+}
+
+/** A checkpoint this recent is good enough for an answer when it covers the entry. */
+export const CHECKPOINT_MAX_AGE_MS = 1000;
+
+/**
+ * Proofs for an answer: at a signed checkpoint that covers `logIndex`, shared by every answer made
+ * at the same time (one checkpoint read, tiles read once, tile interior hashes memoised).
+ */
+export function proofSource(reader: TlogReader, logIndex: number): ProofSource {
+  return {
+    latestCheckpoint: () => reader.checkpointCovering(logIndex, CHECKPOINT_MAX_AGE_MS),
+    inclusionProof: (index, treeSize) => reader.inclusionProof(index, treeSize),
+  };
 }
 
 export function registerIngestRoutes(router: Router, d: IngestDeps): void {
   router.on('POST', '/api/v1/entries', async ({ req, res, url, requestId }) => {
+    let t = performance.now();
+    const lap = (phase: string): void => {
+      const now = performance.now();
+      d.phase?.observe({ phase }, (now - t) / 1000);
+      t = now;
+    };
     const wait = url.searchParams.get('wait') !== 'false';
     const body = await readBody(req, d.maxBodyBytes);
+    lap('read');
     const input = parseJsonBody(body);
     const loggable = d.verify(input);
     if (loggable.body.length > MAX_ENTRY_BYTES) {
@@ -42,12 +76,18 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
     }
     const leaf = hashLeaf(loggable.body);
     const entryHash = toHex(leaf);
-    const existing = await tlogStore.readEntryByLeafHash(d.pool, leaf);
+    lap('verify');
+    const existing = await d.lookup.lookup(leaf);
+    lap('lookup');
     if (existing) {
       sendJson(
         res,
         200,
-        { entryHash, duplicate: true, entry: await entryWithProof(d.reader, d.logId, existing) },
+        {
+          entryHash,
+          duplicate: true,
+          entry: await entryWithProof(proofSource(d.reader, existing.logIndex), d.logId, existing),
+        },
         { location: `/api/v1/log/entries/${entryHash}` },
       );
       return;
@@ -59,18 +99,25 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
       source: 'gateway',
       input,
     };
+    const vouched = d.voucher?.vouch(loggable);
+    if (vouched) event.verified = vouched;
     await d.bus.publish(d.topics.submissions, [{ key: entryHash, value: JSON.stringify(event) }]);
+    lap('produce');
     if (!wait) {
       sendJson(res, 202, { entryHash, status: 'accepted' }, { location: `/api/v1/log/entries/${entryHash}` });
       return;
     }
     const entry = await d.waiter.wait(leaf, d.waitTimeoutMs);
+    lap('wait');
+    const withProof = await entryWithProof(proofSource(d.reader, entry.logIndex), d.logId, entry);
+    lap('proof');
     sendJson(
       res,
       201,
-      { entryHash, duplicate: false, entry: await entryWithProof(d.reader, d.logId, entry) },
+      { entryHash, duplicate: false, entry: withProof },
       { location: `/api/v1/log/entries/${entryHash}` },
     );
+    lap('respond');
   });
 
   router.on('GET', '/api/v1/attestations/:digest', async ({ res, params }) => {

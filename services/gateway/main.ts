@@ -16,7 +16,12 @@ import {
 import { createPool, checkDatabase, TlogReader } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
 import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
-import { createLogVerifier, keyHintsFromLists, trustFromRoots } from '../../libs/tlog/index.js';
+import {
+  createLogVerifier,
+  createVoucher,
+  keyHintsFromLists,
+  trustFromRoots,
+} from '../../libs/tlog/index.js';
 import { gatewayConfig } from './config.js';
 import { Router, RateLimiter, sendError } from './http.js';
 import { registerTlogRoutes } from './tlog-routes.js';
@@ -25,6 +30,7 @@ import { registerRekorRoutes } from './rekor-routes.js';
 import { registerIndexRoutes } from './index-routes.js';
 import { openApiDocument } from './openapi.js';
 import { InclusionWaiter } from './inclusion-waiter.js';
+import { LeafLookup } from './leaf-lookup.js';
 import { followRejections } from './rejections.js';
 
 const config = loadConfig('gateway', gatewayConfig, process.env);
@@ -50,8 +56,34 @@ const latency = metrics.histogram(
   ['route'],
 );
 
+const phaseBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const ingestPhase = metrics.histogram(
+  'ingest_phase_seconds',
+  'Time per phase of POST /api/v1/entries',
+  phaseBuckets,
+  ['phase'],
+);
+
 const keys = loadLogKeysFromConfig(config);
-const waiter = new InclusionWaiter(pool);
+const waiterLookup = metrics.histogram(
+  'waiter_lookup_seconds',
+  'One inclusion-waiter lookup of every pending leaf hash',
+  phaseBuckets,
+);
+const waiterKeys = metrics.histogram(
+  'waiter_lookup_keys',
+  'Pending leaf hashes per inclusion-waiter lookup',
+  [1, 10, 100, 1000, 10000],
+);
+const waiter = new InclusionWaiter(
+  pool,
+  20,
+  (s, n) => {
+    waiterLookup.observe(s);
+    waiterKeys.observe(n);
+  },
+  (cp) => reader.offerCheckpoint(cp),
+);
 
 const router = new Router();
 registerTlogRoutes(router, reader);
@@ -61,6 +93,11 @@ const ingest: IngestDeps = {
   topics: topicNames(config.TOPIC_PREFIX),
   reader,
   waiter,
+  lookup: new LeafLookup(pool),
+  voucher: createVoucher(keys.ed25519.privateKey, {
+    roots: readJsonFiles(config.TRUSTED_ROOT_FILES),
+    keyHints: readJsonFiles(config.KEY_HINT_FILES),
+  }),
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
     keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),
@@ -69,6 +106,7 @@ const ingest: IngestDeps = {
   logId: keys.logId,
   maxBodyBytes: config.MAX_BODY_BYTES,
   waitTimeoutMs: config.INCLUSION_WAIT_MS,
+  phase: ingestPhase,
 };
 registerIngestRoutes(router, ingest);
 const openapi = JSON.stringify(openApiDocument());

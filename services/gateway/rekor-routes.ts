@@ -16,7 +16,7 @@ import { tlogStore, type StoredEntry, type TlogReader } from '../../libs/db/inde
 import { hashLeaf } from '../../libs/merkle/index.js';
 import { sendJson } from '../../libs/observe/index.js';
 import { intParam, parseJsonBody, readBody, type Router } from './http.js';
-import type { IngestDeps } from './ingest-routes.js';
+import { CHECKPOINT_MAX_AGE_MS, type IngestDeps } from './ingest-routes.js';
 
 const b64 = z.string().min(1);
 
@@ -93,7 +93,7 @@ async function logEntryMap(
   logId: string,
   e: StoredEntry,
 ): Promise<Record<string, unknown>> {
-  const cp = await reader.latestCheckpoint();
+  const cp = await reader.checkpointCovering(e.logIndex, CHECKPOINT_MAX_AGE_MS);
   let inclusionProof: Record<string, unknown> | undefined;
   if (cp && cp.treeSize > e.logIndex) {
     const proof = await reader.inclusionProof(e.logIndex, cp.treeSize);
@@ -133,7 +133,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
     const input = submissionFromProposedEntry(parseJsonBody(await readBody(req, d.maxBodyBytes)));
     const loggable = d.verify(input);
     const leaf = hashLeaf(loggable.body);
-    const existing = await tlogStore.readEntryByLeafHash(d.pool, leaf);
+    const existing = await d.lookup.lookup(leaf);
     if (existing) {
       // Rekor answers a duplicate with 409 and the existing entry's Location.
       sendJson(
@@ -144,6 +144,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
       );
       return;
     }
+    const vouched = d.voucher?.vouch(loggable);
     await d.bus.publish(d.topics.submissions, [
       {
         key: toHex(leaf),
@@ -153,6 +154,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
           receivedAt: new Date().toISOString(),
           source: 'gateway-rekor',
           input,
+          ...(vouched ? { verified: vouched } : {}),
         }),
       },
     ]);

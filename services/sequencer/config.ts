@@ -13,6 +13,14 @@ export const sequencerConfig = z.object({
   ENTRY_INLINE_LIMIT_BYTES: byteSize(1024 * 1024),
   /** Verification worker threads (0 = verify on the main thread). */
   SEQUENCER_VERIFY_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
+  /**
+   * Log a submission the gateway vouched for (HMAC under a key derived from the log's Ed25519
+   * key) without verifying it again; unvouched submissions are always verified.
+   */
+  SEQUENCER_TRUST_GATEWAY_VOUCHERS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Kafka fetch size per partition: bounds one batch transaction. */
   BATCH_MAX_BYTES: byteSize(1024 * 1024),
 });

@@ -15,7 +15,13 @@ import {
 import { createPool, checkDatabase } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
 import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
-import { createLogVerifier, keyHintsFromLists, logSigners, trustFromRoots } from '../../libs/tlog/index.js';
+import {
+  createLogVerifier,
+  createVoucher,
+  keyHintsFromLists,
+  logSigners,
+  trustFromRoots,
+} from '../../libs/tlog/index.js';
 import { sequencerConfig } from './config.js';
 import { Sequencer } from './sequencer.js';
 import { VerifyPool } from './verify-pool.js';
@@ -56,6 +62,14 @@ const sequencer = new Sequencer({
     clock: systemClock,
   }),
   ...(verifyPool ? { verifyPool } : {}),
+  ...(config.SEQUENCER_TRUST_GATEWAY_VOUCHERS
+    ? {
+        voucher: createVoucher(keys.ed25519.privateKey, {
+          roots: readJsonFiles(config.TRUSTED_ROOT_FILES),
+          keyHints: readJsonFiles(config.KEY_HINT_FILES),
+        }),
+      }
+    : {}),
   leaseMs: config.SEQUENCER_LEASE_MS,
   inlineLimitBytes: config.ENTRY_INLINE_LIMIT_BYTES,
   maxBytesPerPartition: config.BATCH_MAX_BYTES,

@@ -5,9 +5,16 @@
  */
 import { AttestryError, isAttestryError, type Clock } from '../../libs/core/index.js';
 import { tlogStore, type Pool, type StoredEntry } from '../../libs/db/index.js';
-import type { Bus, BusConsumer, PartitionBatch, BatchContext, TopicNames } from '../../libs/bus/index.js';
+import type {
+  Bus,
+  BusConsumer,
+  PartitionBatch,
+  BatchContext,
+  IncomingMessage,
+  TopicNames,
+} from '../../libs/bus/index.js';
 import { appendLeaves, tileKey, tilesForAppend } from '../../libs/merkle/index.js';
-import { signCheckpoint, signEntryTimestamp, type LogIdentity } from '../../libs/tlog/index.js';
+import { signCheckpoint, signEntryTimestamp, type LogIdentity, type Voucher } from '../../libs/tlog/index.js';
 import type { Signer } from '../../libs/note/index.js';
 import { toRejectedEvent } from '../../libs/events/index.js';
 import type { KeyObject } from '../../libs/core/index.js';
@@ -18,6 +25,8 @@ import {
   parseBatch,
   planAppend,
   verifyOutcome,
+  type VerifyOutcome,
+  type Candidate,
   type Rejection,
   type VerifyForLog,
 } from './batch.js';
@@ -39,6 +48,8 @@ export interface SequencerOptions {
   verify: VerifyForLog;
   /** When set, verification runs in these worker threads instead of inline. */
   verifyPool?: VerifyPool;
+  /** When set, a submission the gateway vouched for (valid MAC) is logged without verifying it again. */
+  voucher?: Voucher;
   leaseMs: number;
   inlineLimitBytes: number;
   maxBytesPerPartition: number;
@@ -54,6 +65,15 @@ export class Sequencer {
   private readonly relay: Relay;
   private loop: Promise<void> | undefined;
   private readonly m;
+  /** Group commit: batches being parsed and verified, prepared batches waiting, one commit at a time. */
+  private preparing = 0;
+  private committing = false;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private readonly commitQueue: Array<{
+    prepared: PreparedBatch;
+    resolve(committed: boolean): void;
+    reject(e: unknown): void;
+  }> = [];
 
   constructor(private readonly o: SequencerOptions) {
     this.relay = new Relay({
@@ -71,11 +91,37 @@ export class Sequencer {
     this.m = {
       appended: o.metrics.counter('entries_appended_total', 'Entries appended to the log'),
       duplicates: o.metrics.counter('submissions_duplicate_total', 'Submissions already in the log'),
+      vouched: o.metrics.counter(
+        'submissions_vouched_total',
+        'Submissions logged on the gateway voucher, without verifying them again',
+      ),
       rejected: o.metrics.counter('submissions_rejected_total', 'Submissions rejected', ['reason']),
       batchSeconds: o.metrics.histogram(
         'batch_duration_seconds',
         'Batch transaction duration',
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ),
+      phase: o.metrics.histogram(
+        'batch_phase_seconds',
+        'Time per phase of a batch (parse, verify, rejections, commit)',
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        ['phase'],
+      ),
+      groupBatches: o.metrics.histogram(
+        'group_partition_batches',
+        'Partition batches per group commit (one transaction)',
+        [1, 2, 3, 4, 6, 8, 12, 16, 32],
+      ),
+      batchRecords: o.metrics.histogram(
+        'batch_records',
+        'Records per group commit (one transaction)',
+        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      ),
+      age: o.metrics.histogram(
+        'submission_age_seconds',
+        'Age of a submission (since its Kafka timestamp) when its batch is fetched and when it commits',
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        ['at'],
       ),
       treeSize: o.metrics.gauge('tree_size_entries', 'Current tree size'),
       active: o.metrics.gauge('active', '1 when this instance is the active sequencer'),
@@ -128,6 +174,8 @@ export class Sequencer {
           // batches, each one transaction and one signed checkpoint.
           minBytes: 32 * 1024,
           maxWaitTimeInMs: 25,
+          // Every partition batch of a fetch at once: they commit together (group commit).
+          partitionsConsumedConcurrently: 64,
           loadOffsets: (topic, partitions) =>
             tlogStore.loadOffsets(this.o.pool, this.o.groupId, topic, partitions),
           handleBatch: (batch, ctx) => this.handleBatch(lease, batch, ctx),
@@ -173,47 +221,163 @@ export class Sequencer {
     for (const r of rejections) this.m.rejected.inc({ reason: r.reason });
   }
 
-  /** One Kafka batch of one partition = one PostgreSQL transaction. */
+  /**
+   * One partition batch: parse, verify and publish its rejections, then join the group commit.
+   * kafkajs hands this member every partition batch of one fetch concurrently and fetches again
+   * only when all of them returned; the batches prepared meanwhile commit together in one
+   * transaction (one signed checkpoint for the whole fetch), instead of one per partition.
+   */
   private async handleBatch(lease: Lease, batch: PartitionBatch, ctx: BatchContext): Promise<void> {
     const last = batch.messages.at(-1);
     if (!last || !ctx.isActive()) return;
-    const log = this.o.logger.child({
-      topic: batch.topic,
-      partition: batch.partition,
-      firstOffset: batch.messages[0]?.offset,
-      lastOffset: last.offset,
-    });
-    const parsed = parseBatch(batch.messages);
-    const inputs = parsed.records.map((r) => r.event.input);
-    const outcomes = this.o.verifyPool
-      ? await this.o.verifyPool.verifyAll(inputs)
-      : inputs.map((i) => verifyOutcome(this.o.verify, i));
-    const assembled = assembleBatch(parsed.records, outcomes);
-    const candidates = assembled.candidates;
-    const rejections = [...parsed.rejections, ...assembled.rejections];
-    // Rejections go out before the offsets commit: at least once, never lost.
-    await this.publishRejections(batch.topic, batch.partition, rejections);
+    const fetchedAt = Date.now();
+    for (const m of batch.messages) this.m.age.observe({ at: 'fetch' }, (fetchedAt - m.timestamp) / 1000);
+    let done: Promise<boolean>;
+    this.preparing += 1;
+    try {
+      let t = performance.now();
+      const lap = (phase: string): void => {
+        const now = performance.now();
+        this.m.phase.observe({ phase }, (now - t) / 1000);
+        t = now;
+      };
+      const parsed = parseBatch(batch.messages);
+      lap('parse');
+      // Vouched for by the gateway: its verification stands; everything else is verified here.
+      const outcomes: Array<VerifyOutcome | undefined> = parsed.records.map((r) => {
+        const value = r.event.verified === undefined ? undefined : this.o.voucher?.check(r.event.verified);
+        return value ? { ok: true, value } : undefined;
+      });
+      const unvouched = parsed.records.filter((_, i) => !outcomes[i]);
+      const inputs = unvouched.map((r) => r.event.input);
+      const verified = this.o.verifyPool
+        ? await this.o.verifyPool.verifyAll(inputs)
+        : inputs.map((i) => verifyOutcome(this.o.verify, i));
+      let next = 0;
+      for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= verified[next++];
+      this.m.vouched.inc(parsed.records.length - unvouched.length);
+      lap('verify');
+      const assembled = assembleBatch(parsed.records, outcomes as VerifyOutcome[]);
+      const rejections = [...parsed.rejections, ...assembled.rejections];
+      // Rejections go out before the offsets commit: at least once, never lost.
+      await this.publishRejections(batch.topic, batch.partition, rejections);
+      lap('rejections');
+      const prepared: PreparedBatch = {
+        lease,
+        batch,
+        ctx,
+        last,
+        candidates: assembled.candidates,
+        rejected: rejections.length,
+      };
+      done = new Promise<boolean>((resolve, reject) => this.commitQueue.push({ prepared, resolve, reject }));
+    } finally {
+      this.preparing -= 1;
+      this.kickCommit();
+    }
+    const committed = await done;
+    this.m.lag.set(
+      { partition: String(batch.partition) },
+      Math.max(0, batch.highWatermark - last.offset - 1),
+    );
+    if (committed) {
+      const committedAt = Date.now();
+      for (const m of batch.messages)
+        this.m.age.observe({ at: 'commit' }, (committedAt - m.timestamp) / 1000);
+    }
+  }
+
+  /**
+   * Starts a group commit of every prepared batch when none is running and no batch of the same
+   * fetch is still being prepared (those join within milliseconds; a timer bounds the wait should
+   * preparation overlap continuously, e.g. with several brokers' fetchers).
+   */
+  private kickCommit(): void {
+    if (this.committing || this.commitQueue.length === 0) return;
+    if (this.preparing > 0) {
+      this.commitTimer ??= setTimeout(() => {
+        this.commitTimer = undefined;
+        this.startCommit();
+      }, GROUP_WAIT_MS);
+      return;
+    }
+    this.startCommit();
+  }
+
+  private startCommit(): void {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.committing || this.commitQueue.length === 0) return;
+    this.committing = true;
+    // One leadership per transaction: batches of an older lease (a consumer being replaced)
+    // commit, or fail fenced, in a group of their own.
+    const lease = this.commitQueue[0]!.prepared.lease;
+    const group = this.commitQueue.filter((q) => q.prepared.lease === lease);
+    this.commitQueue.splice(
+      0,
+      this.commitQueue.length,
+      ...this.commitQueue.filter((q) => q.prepared.lease !== lease),
+    );
+    this.commitGroup(group.map((g) => g.prepared))
+      .then(
+        (ok) => group.forEach((g) => g.resolve(ok)),
+        (e: unknown) => group.forEach((g) => g.reject(e)),
+      )
+      .finally(() => {
+        this.committing = false;
+        this.kickCommit();
+      });
+  }
+
+  /**
+   * One transaction for a group of partition batches: entries, tiles, tree head, one signed
+   * checkpoint and every partition's offset commit together (exactly-once effect). Resolves
+   * true when it committed, false when it rolled back because a partition was revoked (the
+   * group rejoins and seeks to the stored offsets); throws when it failed (retried).
+   */
+  private async commitGroup(group: PreparedBatch[]): Promise<boolean> {
+    const lease = group[0]!.lease;
+    // A fixed lock order over the offset rows.
+    group.sort((a, b) => a.batch.topic.localeCompare(b.batch.topic) || a.batch.partition - b.batch.partition);
+    this.m.batchRecords.observe(group.reduce((n, g) => n + g.batch.messages.length, 0));
+    this.m.groupBatches.observe(group.length);
     const timer = this.m.batchSeconds.startTimer();
-    let committed: { appended: number; duplicates: number; treeSize: number } | undefined;
+    let t = performance.now();
+    const lap = (phase: string): void => {
+      const now = performance.now();
+      this.m.phase.observe({ phase }, (now - t) / 1000);
+      t = now;
+    };
+    let committed: { appended: number; duplicates: number; treeSize: number } | 'revoked' | undefined;
     try {
       committed = await lease.exclusive(async (client) => {
+        lap('lease');
         await client.query('BEGIN');
         try {
           const epoch = await tlogStore.lockEpoch(client);
           if (epoch !== lease.epoch)
             throw new AttestryError('SEQUENCER_FENCED', `epoch ${epoch} is not ours (${lease.epoch})`);
-          const stored = await tlogStore.lockOffset(client, this.o.groupId, batch.topic, batch.partition);
-          if (last.offset < stored) {
-            await client.query('ROLLBACK');
-            return undefined; // a batch fetched before the seek: already sequenced
+          const parts: Array<{ g: PreparedBatch; stored: number }> = [];
+          const fresh: Candidate[] = [];
+          for (const g of group) {
+            const { topic, partition } = g.batch;
+            const stored = await tlogStore.lockOffset(client, this.o.groupId, topic, partition);
+            // A batch fetched before the seek: already sequenced.
+            if (g.last.offset < stored) continue;
+            parts.push({ g, stored });
+            for (const c of g.candidates) if (c.offset >= stored) fresh.push(c);
           }
-          const fresh = candidates.filter((c) => c.offset >= stored);
+          if (parts.length === 0) {
+            await client.query('ROLLBACK');
+            return undefined;
+          }
           const head = await tlogStore.lockTreeHead(client);
           const existing = await tlogStore.existingLeaves(
             client,
             fresh.map((c) => c.leafHash),
           );
           const { entries, duplicates } = planAppend(head.treeSize, existing, fresh);
+          lap('lock+dedupe');
           let treeSize = head.treeSize;
           if (entries.length > 0) {
             const integratedTime = Math.floor(this.o.clock.now().getTime() / 1000);
@@ -227,6 +391,7 @@ export class Sequencer {
               edge,
               entries.map((e) => e.leafHash),
             );
+            lap('tiles');
             await tlogStore.writeTiles(
               client,
               appended.tiles.map((t) => ({
@@ -250,6 +415,7 @@ export class Sequencer {
               }),
               attestationHash: e.submission.attestation?.hash ?? null,
             }));
+            lap('write-tiles+sign-sets');
             await tlogStore.insertEntries(client, stored);
             await tlogStore.insertAttestations(
               client,
@@ -260,27 +426,36 @@ export class Sequencer {
             if (!(await tlogStore.setTreeHead(client, head.treeSize, { treeSize, rootHash: root }))) {
               throw new AttestryError('DB_CONFLICT', 'the tree head moved during the batch');
             }
+            lap('insert');
             await tlogStore.insertCheckpoint(
               client,
               treeSize,
               root,
               signCheckpoint(this.o.identity.origin, treeSize, root, this.o.signers),
             );
+            lap('checkpoint');
           }
           // Offsets advance only from their stored value; a revoked partition never commits.
-          if (
-            !(await tlogStore.advanceAndCommit(
-              client,
-              this.o.groupId,
-              batch.topic,
-              batch.partition,
-              stored,
-              last.offset + 1,
-              ctx.isActive,
-            ))
-          ) {
-            return undefined;
+          for (const { g, stored } of parts) {
+            const { topic, partition } = g.batch;
+            if (
+              !(await tlogStore.advanceOffset(
+                client,
+                this.o.groupId,
+                topic,
+                partition,
+                stored,
+                g.last.offset + 1,
+              ))
+            )
+              throw new AttestryError('DB_CONFLICT', `offset of ${topic}/${partition} moved from ${stored}`);
           }
+          if (!group.every((g) => g.ctx.isActive())) {
+            await client.query('ROLLBACK');
+            return 'revoked' as const;
+          }
+          await client.query('COMMIT');
+          lap('commit');
           return { appended: entries.length, duplicates, treeSize };
         } catch (e) {
           await client.query('ROLLBACK').catch(() => undefined);
@@ -288,8 +463,12 @@ export class Sequencer {
         }
       });
     } catch (e) {
-      log.error(
-        { err: e, code: isAttestryError(e) ? e.code : undefined },
+      this.o.logger.error(
+        {
+          err: e,
+          code: isAttestryError(e) ? e.code : undefined,
+          partitions: group.map((g) => g.batch.partition),
+        },
         'batch failed; it will be retried',
       );
       if (isAttestryError(e, 'SEQUENCER_FENCED') || !isAttestryError(e)) {
@@ -300,24 +479,41 @@ export class Sequencer {
     } finally {
       timer();
     }
-    this.m.lag.set(
-      { partition: String(batch.partition) },
-      Math.max(0, batch.highWatermark - last.offset - 1),
-    );
-    if (committed) {
-      this.m.appended.inc(committed.appended);
-      this.m.duplicates.inc(committed.duplicates);
-      this.m.treeSize.set(committed.treeSize);
-      if (committed.appended > 0) this.relay.notify();
-      log.debug(
-        {
-          appended: committed.appended,
-          duplicates: committed.duplicates,
-          rejected: rejections.length,
-          treeSize: committed.treeSize,
-        },
-        'batch committed',
-      );
+    if (committed === 'revoked') {
+      // Nothing committed. A batch of a partition still assigned must not return normally
+      // (kafkajs would move past it): fail it, so the consumer rejoins and seeks to the stored
+      // offsets. A revoked partition's batch returns; its new owner seeks.
+      if (group.some((g) => g.ctx.isActive()))
+        throw new AttestryError('DB_CONFLICT', 'a partition of the group was revoked: retrying the rest');
+      return false;
     }
+    if (!committed) return false;
+    this.m.appended.inc(committed.appended);
+    this.m.duplicates.inc(committed.duplicates);
+    this.m.treeSize.set(committed.treeSize);
+    if (committed.appended > 0) this.relay.notify();
+    this.o.logger.debug(
+      {
+        partitions: group.map((g) => g.batch.partition),
+        appended: committed.appended,
+        duplicates: committed.duplicates,
+        rejected: group.reduce((n, g) => n + g.rejected, 0),
+        treeSize: committed.treeSize,
+      },
+      'batch committed',
+    );
+    return true;
   }
+}
+
+/** How long a prepared batch waits for the rest of its fetch before committing without them. */
+const GROUP_WAIT_MS = 20;
+
+interface PreparedBatch {
+  lease: Lease;
+  batch: PartitionBatch;
+  ctx: BatchContext;
+  last: IncomingMessage;
+  candidates: Candidate[];
+  rejected: number;
 }
