@@ -15,11 +15,13 @@ export const sequencerConfig = z.object({
   SEQUENCER_VERIFY_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
   /**
    * Log a submission the gateway vouched for (HMAC under a key derived from the log's Ed25519
-   * key) without verifying it again; unvouched submissions are always verified.
+   * key) without verifying it again; unvouched submissions are always verified. Off by default:
+   * the log's writer verifies everything it logs (defence in depth against a gateway bug); turn
+   * it on when gateway and sequencer are one trust domain and ingest CPU matters.
    */
   SEQUENCER_TRUST_GATEWAY_VOUCHERS: z
     .enum(['true', 'false'])
-    .default('true')
+    .default('false')
     .transform((v) => v === 'true'),
   /** Kafka fetch size per partition: bounds one batch transaction. */
   BATCH_MAX_BYTES: byteSize(1024 * 1024),
