@@ -70,6 +70,10 @@ function start(name: Name): ChildProcess {
 }
 const children = {} as Record<Name, ChildProcess>;
 for (const n of ['sequencer', 'indexer', 'gateway', 'api'] as const) children[n] = start(n);
+// Never leave a service running when this script fails.
+process.on('exit', () => {
+  for (const c of Object.values(children)) if (c.exitCode === null) c.kill('SIGTERM');
+});
 async function stopAll(): Promise<void> {
   for (const c of Object.values(children)) if (c.exitCode === null) c.kill('SIGTERM');
   await Promise.all(
