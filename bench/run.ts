@@ -544,11 +544,7 @@ const e2eRuns = await step(
     })),
   ],
 );
-ordered.push(
-  ['e2e.included.p50', 'e2e.included.p99'],
-  ['e2e.queryable.p50', 'e2e.queryable.p99'],
-  ['e2e.included.p50', 'e2e.queryable.p50'],
-);
+ordered.push(['e2e.included.p50', 'e2e.included.p99'], ['e2e.queryable.p50', 'e2e.queryable.p99']);
 
 if (!QUICK) {
   const args = ['--rates', '250,500,1000', '--seconds', '10'];
