@@ -532,6 +532,15 @@ const e2eRuns = await step(
       target: '< 2 s (pipeline otherwise idle)',
       selfLoaded: true,
     },
+    {
+      id: 'e2e.logged.share',
+      group: E2E,
+      label: 'submissions logged (201) within the run, of those sent',
+      unit: '%',
+      kind: 'size',
+      get: (j) => (100 * n(j['included'])) / n(j['sent']),
+      selfLoaded: true,
+    },
     ...(['gateway', 'sequencer', 'indexer', 'api'] as const).map((s): FigureSpec => ({
       id: `e2e.rss.${s}`,
       group: E2E,
