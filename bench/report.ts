@@ -38,7 +38,8 @@ export function summarize(xs: number[]): Summary {
     median: med,
     min,
     max,
-    spreadPct: finite.length < 2 ? 0 : med === 0 ? Infinity : (100 * (max - min)) / Math.abs(med),
+    spreadPct:
+      finite.length < 2 || max === min ? 0 : med === 0 ? Infinity : (100 * (max - min)) / Math.abs(med),
   };
 }
 
@@ -129,6 +130,35 @@ export interface Report {
   /** Pairs of figure ids whose medians must be ordered (p50 ≤ p99). */
   ordered: [string, string][];
   chart?: string;
+  /** Figures of steps this run did not repeat (--only) come from this earlier results file. */
+  mergedFrom?: { file: string; startedAt: string };
+}
+
+/**
+ * A partial run (--only) merged into an earlier full one: the earlier figures in their order, each
+ * replaced by this run's figure of the same id when there is one, then this run's new figures.
+ * Commands are re-indexed into this run's list.
+ */
+export function mergeFigures(
+  earlier: Pick<Report, 'figures' | 'commands'>,
+  now: Pick<Report, 'figures' | 'commands'>,
+): { figures: Figure[]; commands: string[] } {
+  const commands = [...now.commands];
+  const byId = new Map(now.figures.map((f) => [f.id, f]));
+  const figures: Figure[] = [];
+  for (const f of earlier.figures) {
+    const fresh = byId.get(f.id);
+    if (fresh) {
+      figures.push(fresh);
+      byId.delete(f.id);
+      continue;
+    }
+    const c = earlier.commands[f.command] ?? '?';
+    let i = commands.indexOf(c);
+    if (i < 0) i = commands.push(c) - 1;
+    figures.push({ ...f, command: i });
+  }
+  return { figures: [...figures, ...byId.values()], commands };
 }
 
 /** Problems that make a run insane (not: targets missed). Empty when the numbers are plausible. */
@@ -219,6 +249,12 @@ export function renderMarkdown(r: Report, opts: { chartPath?: string; jsonPath?:
         `| ${esc(f.label)} | ${fmt(s.median, f.unit)} | ${spread} | ${s.n} | ${esc(fractionText(f)) || '—'} | ${esc(f.target ?? '—')} | [${f.command + 1}](#bench-commands) | ${f.noise.length ? `**noisy**: ${esc(f.noise.join('; '))}` : 'ok'} |`,
       );
     }
+  }
+  if (r.mergedFrom) {
+    lines.push('');
+    lines.push(
+      `Only some steps ran on ${r.startedAt}; the figures of the others come from the run of ${r.mergedFrom.startedAt} ([${r.mergedFrom.file}](../${r.mergedFrom.file})), with their own noise marks.`,
+    );
   }
   if (r.missing.length > 0) {
     lines.push('');

@@ -24,6 +24,7 @@ import pg from 'pg';
 import { benchDatabaseName, root, startBenchStack } from './stack.js';
 import {
   lastJson,
+  mergeFigures,
   noiseReasons,
   parseSubmitLatency,
   renderMarkdown,
@@ -843,6 +844,23 @@ const problems = [
 
 // ---- outputs -----------------------------------------------------------------------------------------
 
+// A partial full-mode run (--only) keeps the other figures of the newest earlier full run.
+let mergedFrom: Report['mergedFrom'];
+if (only && !QUICK) {
+  const dir = path.join(root, 'bench/results');
+  const prev = (existsSync(dir) ? readdirSync(dir) : [])
+    .filter((f) => /^\d{4}-.*Z\.json$/.test(f))
+    .sort()
+    .at(-1);
+  if (prev) {
+    const earlier = JSON.parse(readFileSync(path.join(dir, prev), 'utf8')) as Report;
+    const merged = mergeFigures(earlier, { figures, commands });
+    figures.splice(0, figures.length, ...merged.figures);
+    commands.splice(0, commands.length, ...merged.commands);
+    for (const m of earlier.missing) if (!missing.includes(m)) missing.push(m);
+    mergedFrom = { file: `bench/results/${prev}`, startedAt: earlier.startedAt };
+  }
+}
 const seconds = (performance.now() - t0) / 1000;
 const stamp = startedAt
   .toISOString()
@@ -886,6 +904,7 @@ const report: Report = {
   missing,
   ordered,
   ...(chartRel ? { chart: chartRel } : {}),
+  ...(mergedFrom ? { mergedFrom } : {}),
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(
@@ -895,7 +914,9 @@ writeFileSync(
 if (writeDocs) {
   const docPath = path.join(root, 'docs/BENCHMARKS.md');
   const md = renderMarkdown(report, {
-    ...(chartRel ? { chartPath: 'bench-e2e.svg' } : {}),
+    ...(chartRel || (mergedFrom && existsSync(path.join(root, 'docs/bench-e2e.svg')))
+      ? { chartPath: 'bench-e2e.svg' }
+      : {}),
     jsonPath: resultsRel,
   });
   writeFileSync(docPath, replaceSection(readFileSync(docPath, 'utf8'), md));

@@ -5,6 +5,7 @@ import {
   END_MARKER,
   lastJson,
   median,
+  mergeFigures,
   niceTicks,
   noiseReasons,
   parseSubmitLatency,
@@ -147,6 +148,37 @@ describe('bench markdown section', () => {
     assert.match(md, /replay: not available/);
     assert.match(md, /!\[[^\]]*\]\(bench-e2e\.svg\)/);
     assert.match(md, /1\. `npx tsx bench\/x\.ts \| y`/);
+  });
+});
+
+describe('bench partial runs', () => {
+  it('replaces the figures a partial run measured, keeps the others in order with their commands', () => {
+    const earlier = {
+      commands: ['cmd a', 'cmd b'],
+      figures: [
+        figure('a', [1], { command: 0 }),
+        figure('b', [2], { command: 1 }),
+        figure('c', [3], { command: 1 }),
+      ],
+    };
+    const now = {
+      commands: ['cmd b2'],
+      figures: [figure('b', [20], { command: 0 }), figure('d', [4], { command: 0 })],
+    };
+    const m = mergeFigures(earlier, now);
+    assert.deepEqual(
+      m.figures.map((f) => [f.id, f.runs[0], m.commands[f.command]]),
+      [
+        ['a', 1, 'cmd a'],
+        ['b', 20, 'cmd b2'],
+        ['c', 3, 'cmd b'],
+        ['d', 4, 'cmd b2'],
+      ],
+    );
+  });
+  it('gives an all-equal set of runs no spread (a zero rate three times is not noise)', () => {
+    assert.equal(summarize([0, 0, 0]).spreadPct, 0);
+    assert.deepEqual(noiseReasons(undefined, 2, summarize([0, 0, 0]).spreadPct, false), []);
   });
 });
 
