@@ -221,10 +221,26 @@ const at = (j: unknown, ...keys: (string | number)[]): number => {
     v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
   return n(v);
 };
-/** The median of a figure already measured (for limits). */
+// A partial full-mode run (--only) keeps the other figures of the newest earlier full run.
+const earlier = ((): (Report & { file: string }) | undefined => {
+  if (!only || QUICK) return undefined;
+  const dir = path.join(root, 'bench/results');
+  const prev = (existsSync(dir) ? readdirSync(dir) : [])
+    .filter((f) => /^\d{4}-.*Z\.json$/.test(f))
+    .sort()
+    .at(-1);
+  if (!prev) return undefined;
+  return {
+    ...(JSON.parse(readFileSync(path.join(dir, prev), 'utf8')) as Report),
+    file: `bench/results/${prev}`,
+  };
+})();
+
+/** The median of a figure already measured, or of the earlier run merged into (for limits). */
 const med = (id: string) => {
   const p = pending.find((x) => x.spec.id === id);
-  return p ? summarize(p.runs).median : NaN;
+  if (p) return summarize(p.runs).median;
+  return earlier?.figures.find((f) => f.id === id)?.summary.median ?? NaN;
 };
 const lim = (pairs: [string, string][]) => () =>
   pairs.map(([label, id]) => ({ label, value: med(id) })).filter((l) => Number.isFinite(l.value));
@@ -844,21 +860,14 @@ const problems = [
 
 // ---- outputs -----------------------------------------------------------------------------------------
 
-// A partial full-mode run (--only) keeps the other figures of the newest earlier full run.
 let mergedFrom: Report['mergedFrom'];
-if (only && !QUICK) {
-  const dir = path.join(root, 'bench/results');
-  const prev = (existsSync(dir) ? readdirSync(dir) : [])
-    .filter((f) => /^\d{4}-.*Z\.json$/.test(f))
-    .sort()
-    .at(-1);
-  if (prev) {
-    const earlier = JSON.parse(readFileSync(path.join(dir, prev), 'utf8')) as Report;
+if (earlier) {
+  {
     const merged = mergeFigures(earlier, { figures, commands });
     figures.splice(0, figures.length, ...merged.figures);
     commands.splice(0, commands.length, ...merged.commands);
     for (const m of earlier.missing) if (!missing.includes(m)) missing.push(m);
-    mergedFrom = { file: `bench/results/${prev}`, startedAt: earlier.startedAt };
+    mergedFrom = { file: earlier.file, startedAt: earlier.startedAt };
   }
 }
 const seconds = (performance.now() - t0) / 1000;
