@@ -156,7 +156,14 @@ export function mergeFigures(
     const c = earlier.commands[f.command] ?? '?';
     let i = commands.indexOf(c);
     if (i < 0) i = commands.push(c) - 1;
-    figures.push({ ...f, command: i });
+    // From JSON: NaN and Infinity came back as null; summarize again.
+    const runs = f.runs.map((v) => (typeof v === 'number' ? v : NaN));
+    const summary = summarize(runs);
+    const noise = [
+      ...f.noise.filter((x) => !x.startsWith('spread')),
+      ...noiseReasons(undefined, 1, summary.spreadPct, false),
+    ];
+    figures.push({ ...f, runs, summary, noise, command: i });
   }
   return { figures: [...figures, ...byId.values()], commands };
 }

@@ -9,7 +9,8 @@
  *                                         non-zero when a number is insane (not when a target is missed)
  *   options: --runs N, --dataset-url URL (an existing indexed database for the GraphQL figures),
  *            --only a,b (steps by name), --write-docs (quick mode leaves docs/ alone unless given),
- *            --no-docs, --no-build, --drain-entries N (sequencer/indexer drain size; default 200,000)
+ *            --no-docs, --no-build, --drain-entries N (sequencer/indexer drain size; default 200,000),
+ *            --render bench/results/<file>.json (rewrite docs/ from a results file, run nothing)
  *
  * Environment: ATTESTRY_BENCH_KAFKA_PORT, ATTESTRY_BENCH_KAFKA_CONTROLLER_PORT, ATTESTRY_BENCH_DB_NAME,
  * ATTESTRY_BENCH_HOME move the bench stack (bench/stack.ts); ATTESTRY_BENCH_PORT_BASE (default 28300)
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     'no-docs': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'drain-entries': { type: 'string' },
+    render: { type: 'string' },
   },
 });
 const QUICK = values.quick;
@@ -62,6 +64,50 @@ const t0 = performance.now();
 // Database URLs carry the admin role's password: never print it.
 const redact = (l: string) => l.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+):[^@\s]*@/g, '$1:***@');
 const say = (l: string) => process.stderr.write(`bench: ${redact(l)}\n`);
+
+// ---- --render: docs from a results file, nothing run --------------------------------------------
+
+function writeDocs(
+  report: Report,
+  resultsRel: string,
+  series: SecondPoint[] | undefined,
+): string | undefined {
+  let chartRel: string | undefined;
+  if (series && series.length > 0) {
+    chartRel = 'docs/bench-e2e.svg';
+    const e2e = report.figures.find((f) => f.id === 'e2e.included.rate');
+    const title = `End-to-end run: ${e2e?.group.replace(/^[^:]*: /, '') ?? ''} (${report.startedAt.slice(0, 10)}, ${report.machine.cores} cores)`;
+    // JSON turned NaN into null.
+    const f = (v: unknown) => (typeof v === 'number' ? v : NaN);
+    const points = series.map((p) => ({
+      ...p,
+      includedP50: f(p.includedP50),
+      includedP99: f(p.includedP99),
+      queryableP50: f(p.queryableP50),
+      queryableP99: f(p.queryableP99),
+    }));
+    writeFileSync(path.join(root, chartRel), renderSvg(points, title));
+  }
+  const docPath = path.join(root, 'docs/BENCHMARKS.md');
+  const shown = chartRel || existsSync(path.join(root, 'docs/bench-e2e.svg'));
+  const md = renderMarkdown(report, {
+    ...(shown ? { chartPath: 'bench-e2e.svg' } : {}),
+    jsonPath: resultsRel,
+  });
+  writeFileSync(docPath, replaceSection(readFileSync(docPath, 'utf8'), md));
+  return chartRel;
+}
+
+if (values.render) {
+  const raw = JSON.parse(readFileSync(path.resolve(values.render), 'utf8')) as Report & {
+    e2eSeries?: SecondPoint[];
+  };
+  const m = mergeFigures(raw, { figures: [], commands: [] });
+  const report: Report = { ...raw, figures: m.figures, commands: m.commands };
+  writeDocs(report, path.relative(root, path.resolve(values.render)), raw.e2eSeries);
+  say(`docs/BENCHMARKS.md rewritten from ${values.render}`);
+  process.exit(0);
+}
 
 // ---- the machine and the stack ------------------------------------------------------------------
 
@@ -876,33 +922,12 @@ const stamp = startedAt
   .replace(/[:.]/g, '-')
   .replace(/-\d+Z$/, 'Z');
 const resultsRel = `bench/results/${stamp}${QUICK ? '-quick' : ''}.json`;
-let chartRel: string | undefined;
 const e2eMedian = e2eRuns.map((r) => r.json).sort((a, b) => n(a['includedRate']) - n(b['includedRate']))[
   Math.floor((e2eRuns.length - 1) / 2)
 ];
 const series = e2eMedian?.['series'] as SecondPoint[] | undefined;
-const writeDocs = !values['no-docs'] && (!QUICK || values['write-docs']);
-if (series && series.length > 0 && writeDocs) {
-  chartRel = 'docs/bench-e2e.svg';
-  const title = `End-to-end run: ${e2eMedian?.['offeredRate']}/s offered for ${e2eMedian?.['seconds']} s (${startedAt.toISOString().slice(0, 10)}, ${machine.cores} cores)`;
-  writeFileSync(
-    path.join(root, chartRel),
-    renderSvg(
-      series.map((p) => ({ ...p, ...nanFix(p) })),
-      title,
-    ),
-  );
-}
-function nanFix(p: SecondPoint): Partial<SecondPoint> {
-  // JSON turns NaN into null.
-  const f = (v: unknown) => (typeof v === 'number' ? v : NaN);
-  return {
-    includedP50: f(p.includedP50),
-    includedP99: f(p.includedP99),
-    queryableP50: f(p.queryableP50),
-    queryableP99: f(p.queryableP99),
-  };
-}
+const docsWanted = !values['no-docs'] && (!QUICK || values['write-docs']);
+const chartRel = docsWanted && series && series.length > 0 ? 'docs/bench-e2e.svg' : undefined;
 const report: Report = {
   mode: QUICK ? 'quick' : 'full',
   startedAt: startedAt.toISOString(),
@@ -920,16 +945,7 @@ writeFileSync(
   path.join(root, resultsRel),
   `${JSON.stringify({ ...report, timings, problems, e2eSeries: series ?? [] }, null, 1)}\n`,
 );
-if (writeDocs) {
-  const docPath = path.join(root, 'docs/BENCHMARKS.md');
-  const md = renderMarkdown(report, {
-    ...(chartRel || (mergedFrom && existsSync(path.join(root, 'docs/bench-e2e.svg')))
-      ? { chartPath: 'bench-e2e.svg' }
-      : {}),
-    jsonPath: resultsRel,
-  });
-  writeFileSync(docPath, replaceSection(readFileSync(docPath, 'utf8'), md));
-}
+if (docsWanted) writeDocs(report, resultsRel, series);
 
 // ---- the console summary --------------------------------------------------------------------------
 
@@ -948,7 +964,7 @@ process.stdout.write(
   `timings (s): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}\n`,
 );
 process.stdout.write(
-  `results: ${resultsRel}${writeDocs ? ', docs/BENCHMARKS.md' : ''}${chartRel ? `, ${chartRel}` : ''}; ${Math.round(seconds)} s\n`,
+  `results: ${resultsRel}${docsWanted ? ', docs/BENCHMARKS.md' : ''}${chartRel ? `, ${chartRel}` : ''}; ${Math.round(seconds)} s\n`,
 );
 stack.stop();
 if (problems.length > 0 || failures.length > 0) {
