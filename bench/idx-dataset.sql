@@ -20,6 +20,14 @@
 -- Not generated (not on the traversal's path): certificates and their CI claims, names, VSAs.
 
 \set ON_ERROR_STOP on
+-- Scale (psql -v entries=N, a multiple of 100; default 1,000,000): artifacts are entries / 5 and
+-- package versions entries / 20, as above; keys, the special key's share and the distributions
+-- stay the same.
+\if :{?entries}
+\else
+  \set entries 1000000
+\endif
+SELECT (:entries)::bigint / 5 AS artifacts, (:entries)::bigint / 20 AS packages \gset
 SET synchronous_commit = off;
 SET work_mem = '256MB';
 SET maintenance_work_mem = '512MB';
@@ -32,15 +40,15 @@ CREATE FUNCTION pg_temp.u(x bigint, seed bigint) RETURNS float8
 CREATE TEMP TABLE art AS
   SELECT a, 'sha256:' || encode(sha256(convert_to('artifact ' || a, 'UTF8')), 'hex') AS digest,
          CASE WHEN a % 20 = 0 THEN 'sha512:' || encode(sha512(convert_to('artifact ' || a, 'UTF8')), 'hex') END AS digest512
-    FROM generate_series(0, 199999) AS a;
+    FROM generate_series(0, :artifacts - 1) AS a;
 ALTER TABLE art ADD PRIMARY KEY (a);
 
 CREATE TEMP TABLE ent AS
   SELECT i::bigint AS log_index,
          CASE WHEN i % 20 < 16 THEN 'hashedrekord' WHEN i % 20 < 19 THEN 'provenance' ELSE 'sbom' END AS what,
-         CASE WHEN i % 20 >= 16 THEN ((4 * (i / 20) + (i % 20 - 16)) * 7919) % 200000 END AS subject,
+         CASE WHEN i % 20 >= 16 THEN ((4 * (i / 20) + (i % 20 - 16)) * 7919) % :artifacts END AS subject,
          timestamptz '2024-01-01 00:00:00+00' + i * interval '30 seconds' AS t
-    FROM generate_series(0, 999999) AS i;
+    FROM generate_series(0, :entries - 1) AS i;
 ALTER TABLE ent ADD PRIMARY KEY (log_index);
 
 INSERT INTO idx.entries (log_index, leaf_hash, kind, integrated_time, attestation_hash, outcome)
@@ -60,13 +68,13 @@ SELECT x.d, x.o, e.log_index
  WHERE a.digest512 IS NOT NULL;
 
 -- ---- packages ---------------------------------------------------------------------------------
-INSERT INTO idx.packages (purl, type) SELECT 'pkg:npm/p' || n, 'npm' FROM generate_series(1, 50000) AS n;
+INSERT INTO idx.packages (purl, type) SELECT 'pkg:npm/p' || n, 'npm' FROM generate_series(1, :packages) AS n;
 INSERT INTO idx.package_versions (key, package, version)
-SELECT 'pkg:npm/p' || n || '@1.0.0', 'pkg:npm/p' || n, '1.0.0' FROM generate_series(1, 50000) AS n;
+SELECT 'pkg:npm/p' || n || '@1.0.0', 'pkg:npm/p' || n, '1.0.0' FROM generate_series(1, :packages) AS n;
 INSERT INTO idx.artifact_purls (digest, purl, package_version, log_index)
 SELECT a.digest, 'pkg:npm/p' || (a.a + 1) || '@1.0.0', 'pkg:npm/p' || (a.a + 1) || '@1.0.0', e.log_index
   FROM ent e JOIN art a ON a.a = e.subject
- WHERE a.a < 50000;
+ WHERE a.a < :packages;
 
 -- ---- signers and signatures -------------------------------------------------------------------
 INSERT INTO idx.signers (signer_id, kind, key_id, key_algorithm, claims)
@@ -82,8 +90,8 @@ SELECT e.log_index, k.id, s.digest, e.t, 'key', k.id
   LEFT JOIN LATERAL (
     SELECT a.digest FROM art a
      WHERE e.what = 'hashedrekord'
-       AND a.a = CASE WHEN e.log_index % 100 = 1 THEN ((e.log_index / 100) * 19) % 200000
-                      ELSE floor(pg_temp.u(e.log_index, 1) * 200000)::int END
+       AND a.a = CASE WHEN e.log_index % 100 = 1 THEN ((e.log_index / 100) * 19) % :artifacts
+                      ELSE floor(pg_temp.u(e.log_index, 1) * :artifacts)::int END
   ) s ON true;
 
 -- ---- statements and subjects --------------------------------------------------------------------
@@ -108,7 +116,7 @@ SELECT log_index, '1', 'https://github.com/actions/runner/github-hosted', 'https
   FROM ent WHERE what = 'provenance';
 
 CREATE TEMP TABLE mat AS
-  SELECT e.log_index, m.ordinal, floor(pg_temp.u(e.log_index * 32 + m.ordinal, 3) * 200000)::int AS target
+  SELECT e.log_index, m.ordinal, floor(pg_temp.u(e.log_index * 32 + m.ordinal, 3) * :artifacts)::int AS target
     FROM ent e
     CROSS JOIN LATERAL generate_series(0, floor(pg_temp.u(e.log_index, 2) * 20)::int) AS m(ordinal)
    WHERE e.what = 'provenance';
@@ -127,8 +135,8 @@ CREATE TEMP TABLE comp AS
   WITH raw AS (
     SELECT e.log_index, c.n,
            pg_temp.u(e.log_index * 4096 + c.n, 5) < 0.7 AS by_purl,
-           1 + floor(50000 * power(pg_temp.u(e.log_index * 4096 + c.n, 6), 4))::int AS pv,
-           floor(pg_temp.u(e.log_index * 4096 + c.n, 7) * 200000)::int AS target
+           1 + floor(:packages * power(pg_temp.u(e.log_index * 4096 + c.n, 6), 4))::int AS pv,
+           floor(pg_temp.u(e.log_index * 4096 + c.n, 7) * :artifacts)::int AS target
       FROM ent e
       CROSS JOIN LATERAL generate_series(
         0, least(2000, floor(11 / power(1 - pg_temp.u(e.log_index, 4), 1 / 1.2)))::int - 1) AS c(n)

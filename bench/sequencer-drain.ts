@@ -6,6 +6,13 @@
  * RSS (VmHWM) is read from /proc.
  *
  *   npx tsx bench/sequencer-drain.ts [--entries 200000] [--runs 3] [--kind hashedrekord|dsse|mixed]
+ *     [--indexer] [--port 28181] [--json]
+ *
+ * --indexer: after each drain, stop the sequencer (once its relay has published every entry to
+ * attestry.entries), start one indexer on the same log and time it draining the entries topic the
+ * same way: rate = entries / (time the index reached N − time it first held an entry), from
+ * idx.entries polled every 200 ms; its peak RSS too.
+ * --json: one JSON object on stdout (the human lines go to stderr).
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -21,8 +28,12 @@ const { values } = parseArgs({
     entries: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '3' },
     kind: { type: 'string', default: 'hashedrekord' },
+    indexer: { type: 'boolean', default: false },
+    port: { type: 'string', default: '28181' },
+    json: { type: 'boolean', default: false },
   },
 });
+const human = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
 const N = Number(values.entries);
 const RUNS = Number(values.runs);
 const KIND = values.kind as 'hashedrekord' | 'dsse' | 'mixed';
@@ -87,6 +98,32 @@ interface RunResult {
   seconds: number;
   batches: number;
   rssMb: number;
+  indexer?: { rate: number; seconds: number; rssMb: number };
+}
+
+const peakRssMb = (pid: number | undefined) =>
+  Math.round(
+    Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024,
+  );
+
+function service(name: 'sequencer' | 'indexer', dbUrl: string, prefix: string, port: number) {
+  // BENCH_NODE_ARGS: extra node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+  const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, path.join(root, `dist/services/${name}/main.js`)], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: stack.infra.brokers.join(','),
+      DATABASE_URL: dbUrl,
+      TOPIC_PREFIX: prefix,
+      ATTESTRY_HOME: stack.settings.home,
+      ...(process.env['SEQUENCER_VERIFY_WORKERS']
+        ? { SEQUENCER_VERIFY_WORKERS: process.env['SEQUENCER_VERIFY_WORKERS'] }
+        : {}),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 async function oneRun(run: number): Promise<RunResult> {
@@ -104,23 +141,7 @@ async function oneRun(run: number): Promise<RunResult> {
   process.stderr.write(
     `run ${run}: preloaded ${N} ${KIND} submissions in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
   );
-  // BENCH_NODE_ARGS: extra node flags for the sequencer, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
-  const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/services/sequencer/main.js')], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      PORT: '28181',
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: stack.infra.brokers.join(','),
-      DATABASE_URL: db.serviceUrls.sequencer,
-      TOPIC_PREFIX: prefix,
-      ATTESTRY_HOME: stack.settings.home,
-      ...(process.env['SEQUENCER_VERIFY_WORKERS']
-        ? { SEQUENCER_VERIFY_WORKERS: process.env['SEQUENCER_VERIFY_WORKERS'] }
-        : {}),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = service('sequencer', db.serviceUrls.sequencer, prefix, Number(values.port));
   const admin = createPool(db.adminUrl, { applicationName: 'bench', max: 1 });
   let size = 0;
   while (size < N) {
@@ -130,14 +151,47 @@ async function oneRun(run: number): Promise<RunResult> {
       0;
     if (child.exitCode !== null) throw new Error('the sequencer exited');
   }
-  const rss = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+  const rssMb = peakRssMb(child.pid);
   const cps = (
     await admin.query<{ tree_size: number; t: number }>(
       'SELECT tree_size, extract(epoch FROM created_at)::float8 AS t FROM tlog.checkpoints ORDER BY tree_size',
     )
   ).rows;
+  let indexer: RunResult['indexer'];
+  if (values.indexer) {
+    // The relay publishes committed entries to attestry.entries after the commit: wait for all.
+    for (;;) {
+      const next =
+        (
+          await admin.query<{ n: string }>(
+            "SELECT next_value AS n FROM tlog.relay_positions WHERE stream = 'entries'",
+          )
+        ).rows[0]?.n ?? '0';
+      if (Number(next) >= N) break;
+      if (child.exitCode !== null) throw new Error('the sequencer exited');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  if (values.indexer) {
+    const ix = service('indexer', db.serviceUrls.indexer, prefix, Number(values.port) + 1);
+    let first: { n: number; t: number } | undefined;
+    let n = 0;
+    let t = 0;
+    while (n < N) {
+      await new Promise((r) => setTimeout(r, 200));
+      n = Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM idx.entries')).rows[0]?.n ?? 0);
+      t = performance.now() / 1000;
+      if (n > 0 && !first) first = { n, t };
+      if (ix.exitCode !== null) throw new Error('the indexer exited');
+    }
+    const ixRss = peakRssMb(ix.pid);
+    ix.kill('SIGTERM');
+    await new Promise((r) => ix.once('exit', r));
+    const f = first ?? { n: 0, t };
+    indexer = { rate: (N - f.n) / (t - f.t), seconds: t - f.t, rssMb: ixRss };
+  }
   await admin.end();
   await db.drop();
   const first = cps[0] as { tree_size: number; t: number };
@@ -145,20 +199,41 @@ async function oneRun(run: number): Promise<RunResult> {
   const seconds = last.t - first.t;
   // The first batch's entries were committed at first.t: count what came after it.
   const rate = (last.tree_size - first.tree_size) / seconds;
-  return { rate, seconds, batches: cps.length, rssMb: Math.round(Number(rss) / 1024) };
+  return { rate, seconds, batches: cps.length, rssMb, ...(indexer ? { indexer } : {}) };
 }
 
 const results: RunResult[] = [];
 for (let run = 0; run < RUNS; run++) {
   const r = await oneRun(run);
-  process.stdout.write(
+  human(
     `run ${run}: ${r.rate.toFixed(0)} entries/s (${N} entries, ${r.batches} batches, ${r.seconds.toFixed(1)} s between first and last commit), sequencer peak RSS ${r.rssMb} MB\n`,
   );
+  if (r.indexer)
+    human(
+      `run ${run}: indexer ${r.indexer.rate.toFixed(0)} entries/s (${r.indexer.seconds.toFixed(1)} s), indexer peak RSS ${r.indexer.rssMb} MB\n`,
+    );
   results.push(r);
 }
 const rates = results.map((r) => r.rate);
+const ixRates = results.flatMap((r) => (r.indexer ? [r.indexer.rate] : []));
 process.stdout.write(
-  `${JSON.stringify({ bench: 'sequencer-drain', kind: KIND, entries: N, runs: RUNS, medianRate: Math.round(median(rates)), minRate: Math.round(Math.min(...rates)), maxRate: Math.round(Math.max(...rates)), maxRssMb: Math.max(...results.map((r) => r.rssMb)) })}\n`,
+  `${JSON.stringify({
+    bench: 'sequencer-drain',
+    kind: KIND,
+    entries: N,
+    runs: RUNS,
+    medianRate: Math.round(median(rates)),
+    minRate: Math.round(Math.min(...rates)),
+    maxRate: Math.round(Math.max(...rates)),
+    maxRssMb: Math.max(...results.map((r) => r.rssMb)),
+    ...(ixRates.length > 0
+      ? {
+          indexerMedianRate: Math.round(median(ixRates)),
+          indexerMaxRssMb: Math.max(...results.map((r) => r.indexer?.rssMb ?? 0)),
+        }
+      : {}),
+    perRun: results,
+  })}\n`,
 );
 await bus.close();
 stack.stop();

@@ -4,7 +4,9 @@
  * the sequencer's own appendLeaves (no Kafka: this measures the read path), then times
  * TlogReader.inclusionProof, as the gateway serves it, cold and warm.
  *
- *   npx tsx bench/tlog-proofs.ts [--entries 1000000] [--queries 10000]
+ *   npx tsx bench/tlog-proofs.ts [--entries 1000000] [--queries 10000] [--json]
+ *
+ * --json: one JSON object on stdout (the human lines go to stderr).
  */
 import { parseArgs } from 'node:util';
 import { createPool, tlogStore, TlogReader, withTransaction } from '../libs/db/index.js';
@@ -12,8 +14,13 @@ import { appendLeaves, tileKey, tilesForAppend, verifyInclusion, hashLeaf } from
 import { freshBenchDatabase, percentile, startBenchStack } from './stack.js';
 
 const { values } = parseArgs({
-  options: { entries: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '10000' } },
+  options: {
+    entries: { type: 'string', default: '1000000' },
+    queries: { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false },
+  },
 });
+const human = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
 const N = Number(values.entries);
 const Q = Number(values.queries);
 
@@ -24,7 +31,7 @@ const leafOf = (i: number) => hashLeaf(Buffer.from(`entry ${i}`));
 
 const t0 = Date.now();
 let size = 0;
-let root = Buffer.alloc(0);
+let root: Buffer = Buffer.alloc(0);
 const CHUNK = 20000;
 while (size < N) {
   const n = Math.min(CHUNK, N - size);
@@ -43,7 +50,8 @@ while (size < N) {
     root = r.root;
   });
 }
-process.stderr.write(`built a ${N}-leaf tree in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+const buildSeconds = (Date.now() - t0) / 1000;
+process.stderr.write(`built a ${N}-leaf tree in ${buildSeconds.toFixed(1)} s\n`);
 
 const readerPool = createPool(db.serviceUrls.gateway, { applicationName: 'bench-reader', max: 4 });
 const reader = new TlogReader(readerPool);
@@ -59,7 +67,7 @@ async function run(label: string): Promise<{ p50: number; p99: number; max: numb
   }
   times.sort((a, b) => a - b);
   const r = { p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1) ?? NaN };
-  process.stdout.write(
+  human(
     `${label}: ${Q} inclusion proofs on a ${N}-entry log: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms\n`,
   );
   return r;
@@ -69,7 +77,7 @@ const warm = await run('warm cache');
 const fullRoot = await reader.rootAt(N);
 if (!fullRoot.equals(root)) throw new Error('root mismatch');
 process.stdout.write(
-  `${JSON.stringify({ bench: 'inclusion-proof', entries: N, queries: Q, cold, warm, rss_mb: Math.round(process.memoryUsage().rss / 1048576) })}\n`,
+  `${JSON.stringify({ bench: 'inclusion-proof', entries: N, queries: Q, buildSeconds, cold, warm, rss_mb: Math.round(process.memoryUsage().rss / 1048576) })}\n`,
 );
 await readerPool.end();
 await admin.end();

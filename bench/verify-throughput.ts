@@ -3,7 +3,9 @@
  * (parse, key, signature, canonical Rekor body, leaf hash) for ECDSA P-256 hashedrekord and DSSE
  * submissions, next to the raw node:crypto ECDSA P-256 verify rate of the same machine.
  *
- *   npx tsx bench/verify-throughput.ts [--n 5000] [--keys 100]
+ *   npx tsx bench/verify-throughput.ts [--n 5000] [--keys 100] [--json]
+ *
+ * --json: one JSON object on stdout (the human lines go to stderr).
  */
 import { parseArgs } from 'node:util';
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
@@ -11,8 +13,13 @@ import { systemClock } from '../libs/core/index.js';
 import { createLogVerifier, trustFromRoots } from '../libs/tlog/index.js';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '5000' }, keys: { type: 'string', default: '100' } },
+  options: {
+    n: { type: 'string', default: '5000' },
+    keys: { type: 'string', default: '100' },
+    json: { type: 'boolean', default: false },
+  },
 });
+const human = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
 const N = Number(values.n);
 const K = Number(values.keys);
 const keys = Array.from({ length: K }, () => generateKeyPairSync('ec', { namedCurve: 'P-256' }));
@@ -24,7 +31,7 @@ function rate(label: string, fn: (i: number) => void): number {
   const t = process.hrtime.bigint();
   for (let i = 0; i < N; i++) fn(i);
   const r = N / (Number(process.hrtime.bigint() - t) / 1e9);
-  process.stdout.write(`${label.padEnd(44)} ${r.toFixed(0).padStart(7)} /s\n`);
+  human(`${label.padEnd(44)} ${r.toFixed(0).padStart(7)} /s\n`);
   return r;
 }
 
