@@ -121,6 +121,10 @@ function service(name: 'sequencer' | 'indexer', dbUrl: string, prefix: string, p
       ...(process.env['SEQUENCER_VERIFY_WORKERS']
         ? { SEQUENCER_VERIFY_WORKERS: process.env['SEQUENCER_VERIFY_WORKERS'] }
         : {}),
+      // The indexer's fetch size per partition (its BATCH_MAX_BYTES), to compare rate and RSS.
+      ...(name === 'indexer' && process.env['INDEXER_BATCH_MAX_BYTES']
+        ? { BATCH_MAX_BYTES: process.env['INDEXER_BATCH_MAX_BYTES'] }
+        : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
