@@ -30,6 +30,11 @@ const { values } = parseArgs({
     'poll-ms': { type: 'string', default: '100' },
     'port-base': { type: 'string', default: '28380' },
     'drain-timeout': { type: 'string', default: '60' },
+    // Scale-out (docs/SCALING.md): more gateways (submissions round-robin over them), more
+    // indexers (one consumer group), and a standby sequencer (fenced, idle unless the leader dies).
+    gateways: { type: 'string', default: '1' },
+    indexers: { type: 'string', default: '1' },
+    standby: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -49,12 +54,12 @@ await bus.ensureTopics(topicSpecs(prefix));
 
 type Name = 'gateway' | 'api' | 'sequencer' | 'indexer';
 const ports: Record<Name, number> = { gateway: BASE, api: BASE + 1, sequencer: BASE + 2, indexer: BASE + 3 };
-function start(name: Name): ChildProcess {
+function start(name: Name, port = ports[name]): ChildProcess {
   return spawn(process.execPath, [path.join(root, `dist/services/${name}/main.js`)], {
     env: {
       PATH: process.env['PATH'] ?? '',
       HOST: '127.0.0.1',
-      PORT: String(ports[name]),
+      PORT: String(port),
       LOG_LEVEL: 'warn',
       KAFKA_BROKERS: stack.infra.brokers.join(','),
       DATABASE_URL: db.serviceUrls[name],
@@ -70,30 +75,46 @@ function start(name: Name): ChildProcess {
 }
 const children = {} as Record<Name, ChildProcess>;
 for (const n of ['sequencer', 'indexer', 'gateway', 'api'] as const) children[n] = start(n);
+/** The scale-out processes beyond one of each, by label (`gateway#2`, `indexer#2`, `sequencer#standby`). */
+const extras: { label: string; port: number; proc: ChildProcess }[] = [];
+for (let i = 2; i <= Number(values.gateways); i++)
+  extras.push({ label: `gateway#${i}`, port: BASE + 10 + i, proc: start('gateway', BASE + 10 + i) });
+for (let i = 2; i <= Number(values.indexers); i++)
+  extras.push({ label: `indexer#${i}`, port: BASE + 20 + i, proc: start('indexer', BASE + 20 + i) });
+if (values.standby)
+  extras.push({ label: 'sequencer#standby', port: BASE + 30, proc: start('sequencer', BASE + 30) });
+const gatewayPorts = [
+  ports.gateway,
+  ...extras.filter((e) => e.label.startsWith('gateway')).map((e) => e.port),
+];
+const allProcs = () => [...Object.values(children), ...extras.map((e) => e.proc)];
 // Never leave a service running when this script fails.
 process.on('exit', () => {
-  for (const c of Object.values(children)) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of allProcs()) if (c.exitCode === null) c.kill('SIGTERM');
 });
 async function stopAll(): Promise<void> {
-  for (const c of Object.values(children)) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of allProcs()) if (c.exitCode === null) c.kill('SIGTERM');
   await Promise.all(
-    Object.values(children).map(
-      (c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r()))),
-    ),
+    allProcs().map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())))),
   );
 }
 try {
   for (let i = 0; ; i++) {
+    // A standby sequencer is not ready by design (it does not lead): it only has to be alive.
+    const readyPorts = [
+      ...Object.values(ports),
+      ...extras.filter((e) => !e.label.includes('standby')).map((e) => e.port),
+    ];
     const ok = await Promise.all(
-      (Object.keys(ports) as Name[]).map((n) =>
-        fetch(`http://127.0.0.1:${ports[n]}/readyz`).then(
+      readyPorts.map((port) =>
+        fetch(`http://127.0.0.1:${port}/readyz`).then(
           (r) => r.status === 200,
           () => false,
         ),
       ),
     );
     if (ok.every(Boolean)) break;
-    for (const [n, c] of Object.entries(children))
+    for (const [n, c] of [...Object.entries(children), ...extras.map((e) => [e.label, e.proc] as const)])
       if (c.exitCode !== null) throw new Error(`${n} exited during start-up`);
     if (i > 600) throw new Error('services did not become ready');
     await new Promise((r) => setTimeout(r, 200));
@@ -105,7 +126,12 @@ try {
 
 // ---- RSS of each service ---------------------------------------------------------------------------
 
-const rss = Object.fromEntries((Object.keys(ports) as Name[]).map((n) => [n, { maxRssMb: 0, hwmMb: 0 }]));
+const rss = Object.fromEntries(
+  [...(Object.keys(ports) as string[]), ...extras.map((e) => e.label)].map((n) => [
+    n,
+    { maxRssMb: 0, hwmMb: 0 },
+  ]),
+);
 function readStatus(pid: number | undefined): { rss: number; hwm: number } | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -118,8 +144,12 @@ function readStatus(pid: number | undefined): { rss: number; hwm: number } | und
   }
 }
 const sampleRss = () => {
-  for (const n of Object.keys(ports) as Name[]) {
-    const s = readStatus(children[n].pid);
+  const procs: [string, ChildProcess][] = [
+    ...(Object.keys(ports) as Name[]).map((n) => [n, children[n]] as [string, ChildProcess]),
+    ...extras.map((e) => [e.label, e.proc] as [string, ChildProcess]),
+  ];
+  for (const [n, proc] of procs) {
+    const s = readStatus(proc.pid);
     const r = rss[n];
     if (!s || !r) continue;
     r.maxRssMb = Math.max(r.maxRssMb, Math.round(s.rss));
@@ -157,9 +187,9 @@ interface Track {
 }
 const track: Track[] = items.map(() => ({ due: NaN }));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4000 });
-const gateway = `http://127.0.0.1:${ports.gateway}`;
 function submit(i: number): Promise<void> {
   const payload = items[i]!.body;
+  const gateway = `http://127.0.0.1:${gatewayPorts[i % gatewayPorts.length]}`;
   return new Promise((resolve) => {
     const req = http.request(
       `${gateway}/api/v1/entries`,
