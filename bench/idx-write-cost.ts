@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createPool, idxStore } from '../libs/db/index.js';
+import { emptyRows } from '../services/indexer/project.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,27 +25,7 @@ const db = createPool(url, { applicationName: 'bench-idx-write-cost', max: 1 });
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
 function batch(run: number): idxStore.IdxRows {
-  const rows: idxStore.IdxRows = {
-    entries: [],
-    artifacts: [],
-    aliases: [],
-    names: [],
-    purls: [],
-    packages: [],
-    packageVersions: [],
-    signers: [],
-    signatures: [],
-    statements: [],
-    subjects: [],
-    sboms: [],
-    components: [],
-    edges: [],
-    provenance: [],
-    materials: [],
-    verifications: [],
-    publications: [],
-    unparsed: [],
-  };
+  const rows: idxStore.IdxRows = emptyRows();
   for (let s = 0; s < SBOMS; s++) {
     const logIndex = 2_000_000 + run * SBOMS + s;
     const subject = `sha256:${hex(logIndex, 64)}`;

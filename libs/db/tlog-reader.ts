@@ -3,7 +3,7 @@
  * from stored tiles with O(log n) tile reads, at exactly the tree size asked for. Full tiles are
  * immutable and cached in memory; reads never run inside the sequencer's write transaction.
  */
-import { AttestryError } from '../core/index.js';
+import { AttestryError, Lru } from '../core/index.js';
 import {
   TILE_WIDTH,
   consistencyProofFromTiles,
@@ -24,28 +24,6 @@ export interface Proof {
   treeSize: number;
   rootHash: Buffer;
   hashes: Buffer[];
-}
-
-/** A bounded map with least-recently-used eviction. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(k: string): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: string, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
-    if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
-  }
 }
 
 export class TlogReader {

@@ -56,26 +56,20 @@ function signerConditions(f: SignerFilter, w: Window, params: unknown[]): string
     params.push(v);
     return `$${params.length}`;
   };
+  const prefix = (column: string, value: string) => {
+    const lo = p(value);
+    conds.push(
+      `${column} ~>=~ ${lo}`,
+      `${column} ~<~ ${p(value + PREFIX_END)}`,
+      `starts_with(${column}, ${lo})`,
+    );
+  };
   if (f.keyId !== undefined) conds.push(`s.key_id = ${p(f.keyId)}`);
   if (f.identity !== undefined) conds.push(`s.identity = ${p(f.identity)}`);
-  if (f.identityPrefix !== undefined) {
-    const lo = p(f.identityPrefix);
-    conds.push(
-      `s.identity ~>=~ ${lo}`,
-      `s.identity ~<~ ${p(f.identityPrefix + PREFIX_END)}`,
-      `starts_with(s.identity, ${lo})`,
-    );
-  }
+  if (f.identityPrefix !== undefined) prefix('s.identity', f.identityPrefix);
   if (f.issuer !== undefined) conds.push(`s.issuer = ${p(f.issuer)}`);
   if (f.repository !== undefined) conds.push(`s.ci_repository = ${p(f.repository)}`);
-  if (f.workflow !== undefined) {
-    const lo = p(f.workflow);
-    conds.push(
-      `s.ci_workflow ~>=~ ${lo}`,
-      `s.ci_workflow ~<~ ${p(f.workflow + PREFIX_END)}`,
-      `starts_with(s.ci_workflow, ${lo})`,
-    );
-  }
+  if (f.workflow !== undefined) prefix('s.ci_workflow', f.workflow);
   if (w.since !== undefined) conds.push(`s.integrated_time >= ${p(w.since)}`);
   if (w.until !== undefined) conds.push(`s.integrated_time < ${p(w.until)}`);
   return conds;

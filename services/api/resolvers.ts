@@ -559,7 +559,7 @@ export const resolvers: Resolvers = {
     async inclusionProof(e, _a, ctx) {
       const cp = await ctx.latestCheckpoint();
       if (!cp || cp.treeSize <= e.logIndex) return null;
-      const proof = await ctx.reader.inclusionProof(e.logIndex, cp.treeSize);
+      const proof = await inclusionProofOnce(ctx, e.logIndex, cp.treeSize);
       return {
         logIndex: e.logIndex,
         treeSize: cp.treeSize,
@@ -573,7 +573,7 @@ export const resolvers: Resolvers = {
       return entryWithProof(
         {
           latestCheckpoint: () => ctx.latestCheckpoint(),
-          inclusionProof: (i, n) => ctx.reader.inclusionProof(i, n),
+          inclusionProof: (i, n) => inclusionProofOnce(ctx, i, n),
         },
         ctx.logId,
         entry,
@@ -630,6 +630,11 @@ export const resolvers: Resolvers = {
     kind: (e) => (e.kind === 'dsse' ? 'DSSE' : 'HASHEDREKORD'),
   },
 };
+
+/** One proof per entry and tree size per request, whether inclusionProof, transparencyLogEntry or both ask. */
+function inclusionProofOnce(ctx: ApiContext, index: number, treeSize: number) {
+  return memoized(ctx, `inclusion:${index}:${treeSize}`, () => ctx.reader.inclusionProof(index, treeSize));
+}
 
 async function loadEntry(ctx: ApiContext, logIndex: number) {
   const e = await ctx.loaders.logEntry.load(logIndex);

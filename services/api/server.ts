@@ -22,7 +22,7 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { crypto } from '../../libs/core/index.js';
+import { crypto, Lru } from '../../libs/core/index.js';
 import {
   handleOpsRequest,
   sendJson,
@@ -165,13 +165,19 @@ export async function startApiServer(
   );
 
   /** Limits on a parsed request; undefined when it may run (or when Apollo must explain it). */
+  // Parsed documents by query text: clients repeat the same few queries, so the limits do not
+  // parse each request again (Apollo keeps its own cache of parsed and validated documents).
+  const parsed = new Lru<DocumentNode>(1000);
   const refuse = (query: unknown, variables: unknown, operationName: unknown) => {
     if (typeof query !== 'string') return undefined;
-    let doc: DocumentNode;
-    try {
-      doc = parse(query, { maxTokens: 50_000 });
-    } catch {
-      return undefined; // Apollo answers GRAPHQL_PARSE_FAILED with the position
+    let doc = parsed.get(query);
+    if (!doc) {
+      try {
+        doc = parse(query, { maxTokens: 50_000 });
+      } catch {
+        return undefined; // Apollo answers GRAPHQL_PARSE_FAILED with the position
+      }
+      parsed.set(query, doc);
     }
     const errors = checkLimits(
       schema,

@@ -58,7 +58,8 @@ export interface UnparsedOutcome {
   reason: string;
 }
 
-function emptyRows(): IdxRows {
+/** Rows of no entry: what a batch's rows start from. */
+export function emptyRows(): IdxRows {
   return {
     entries: [],
     artifacts: [],
