@@ -246,18 +246,44 @@ export function startService(
   return { name, child };
 }
 
-/** Waits until GET /readyz answers 200, failing early if the process died. */
+/** The message of the last error or fatal line of a service's log (pino JSON), if any. */
+export function lastErrorIn(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.trimEnd().split('\n').reverse()) {
+    try {
+      const o = JSON.parse(line) as { level?: unknown; msg?: unknown };
+      if (typeof o.level === 'number' && o.level >= 50 && typeof o.msg === 'string') return o.msg;
+    } catch {
+      /* not a log line */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Waits until GET /readyz answers 200, failing early if the process died (with the reason from
+ * its log file when it has one, so a detached start says why).
+ */
 export async function waitReady(
   s: StackSettings,
   name: ServiceName,
   pid: number,
   timeoutMs = 120_000,
+  logFile?: string,
 ): Promise<void> {
   const url = `http://${s.host}:${s.ports[name]}/readyz`;
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (!alive(pid)) throw new Error(`${name} exited during start-up (see its log)`);
+    if (!alive(pid)) {
+      const why = logFile === undefined ? undefined : lastErrorIn(logFile);
+      throw new Error(`${name} exited during start-up${why ? `: ${why}` : ''} (see ${logFile ?? 'its log'})`);
+    }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) return;

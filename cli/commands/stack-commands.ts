@@ -17,6 +17,7 @@ import {
   type Started,
   type StackSettings,
 } from '../stack.js';
+import type { ServiceName } from '../../libs/db/index.js';
 import { describeOutcome, runDemo, writeDemoTrustedRoot } from './demo-command.js';
 
 const COLORS = [36, 35, 33, 32, 34];
@@ -70,10 +71,11 @@ export async function runUp(root: string, argv: string[]): Promise<number> {
   if (values.detach) {
     const missing = SERVICES.filter((n) => !running.includes(n));
     if (running.length > 0) say(`already running: ${running.join(', ')}`);
-    const started = missing.map((n) =>
-      startService(s, infra, n, { logFile: path.join(s.home, 'logs', `${n}.log`) }),
+    const logOf = (n: ServiceName) => path.join(s.home, 'logs', `${n}.log`);
+    const started = missing.map((n) => startService(s, infra, n, { logFile: logOf(n) }));
+    await Promise.all(
+      started.map((st) => waitReady(s, st.name, st.child.pid ?? -1, undefined, logOf(st.name))),
     );
-    await Promise.all(started.map((st) => waitReady(s, st.name, st.child.pid ?? -1)));
     // Those already running must be ready too.
     await Promise.all(running.map((n) => waitReady(s, n, runningPid(s, n) ?? -1)));
     say(`ready in ${((Date.now() - started0) / 1000).toFixed(1)} s (logs in ${path.join(s.home, 'logs')})`);

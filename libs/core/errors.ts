@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'BUS_BACKPRESSURE',
   'BUS_MESSAGE_TOO_LARGE',
   'SEQUENCER_FENCED',
+  'LOG_KEY_MISMATCH',
   'NOT_FOUND',
   'INTERNAL',
 ] as const;

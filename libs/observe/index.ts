@@ -150,17 +150,22 @@ export function closeServer(server: http.Server): Promise<void> {
 /**
  * Runs `shutdown` once on SIGTERM/SIGINT, then exits; a second signal or a stuck shutdown
  * past `graceMs` forces the exit (an in-flight batch is abandoned, never half-committed:
- * a batch commits in one PostgreSQL transaction or not at all).
+ * a batch commits in one PostgreSQL transaction or not at all). Returns a function that runs the
+ * same shutdown from inside the process (a fatal condition) and exits with `code`.
  */
-export function onShutdown(logger: Logger, shutdown: () => Promise<void>, graceMs = 15000): void {
+export function onShutdown(
+  logger: Logger,
+  shutdown: () => Promise<void>,
+  graceMs = 15000,
+): (reason: string, code?: number) => void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const stop = (reason: string, code: number) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      logger.warn({ reason }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error('shutdown timed out: exiting');
       process.exit(1);
@@ -170,13 +175,14 @@ export function onShutdown(logger: Logger, shutdown: () => Promise<void>, graceM
       .then(() => {
         logger.info('stopped');
         logger.flush?.();
-        process.exit(0);
+        process.exit(code);
       })
       .catch((e: unknown) => {
         logger.error({ err: e }, 'shutdown failed');
         process.exit(1);
       });
   };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
+  process.on('SIGTERM', (signal) => stop(signal, 0));
+  process.on('SIGINT', (signal) => stop(signal, 0));
+  return (reason, code = 1) => stop(reason, code);
 }

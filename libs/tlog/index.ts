@@ -9,6 +9,8 @@ import {
   createEd25519Signer,
   createEd25519Verifier,
   formatCheckpoint,
+  formatKeyId,
+  openCheckpoint,
   signNote,
   type Signer,
   type Verifier,
@@ -67,6 +69,43 @@ export function signCheckpoint(
   signers: Signer[],
 ): string {
   return signNote(formatCheckpoint({ origin, treeSize, rootHash, extensions: [] }), signers);
+}
+
+/**
+ * Whether a checkpoint already in the log was signed under `origin` by every one of `signers`:
+ * the check a sequencer makes before it appends to an existing log. A sequencer started with
+ * other keys (a second data folder, a key file not restored from backup) or another origin would
+ * otherwise sign checkpoints no earlier verifier trusts, splitting the log's identity. Throws
+ * LOG_KEY_MISMATCH naming the keys found and the keys expected; nothing in the note is trusted
+ * before its signatures are checked.
+ */
+export function checkCheckpointSigners(note: string, origin: string, signers: readonly Signer[]): void {
+  const expected = signers.map((s) => `${s.name}+${formatKeyId(s.keyId)}`);
+  const found = [...note.matchAll(/^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/gmu)].map((m) => {
+    const sig = Buffer.from(m[2] ?? '', 'base64');
+    return sig.length >= 4 ? `${m[1]}+${sig.readUInt32BE(0).toString(16).padStart(8, '0')}` : `${m[1]}+?`;
+  });
+  const mismatch = (why: string, cause?: unknown) =>
+    new AttestryError(
+      'LOG_KEY_MISMATCH',
+      `the log's checkpoints are not signed by this sequencer's keys (${why}): refusing to append. ` +
+        `Start it with the log's own keys and origin (LOG_KEYS_DIR / LOG_*_KEY_FILE / LOG_ORIGIN, ` +
+        `or the ATTESTRY_HOME the log was created with)`,
+      { details: { expected, found, origin }, ...(cause === undefined ? {} : { cause }) },
+    );
+  let verified: readonly { name: string; keyId: number }[];
+  try {
+    verified = openCheckpoint(
+      note,
+      origin,
+      signers.map((s) => s.verifier),
+    ).note.verified;
+  } catch (e) {
+    throw mismatch(e instanceof Error ? e.message : String(e), e);
+  }
+  const missing = signers.filter((s) => !verified.some((v) => v.name === s.name && v.keyId === s.keyId));
+  if (missing.length > 0)
+    throw mismatch(`no signature by ${missing.map((s) => `${s.name}+${formatKeyId(s.keyId)}`).join(', ')}`);
 }
 
 /**

@@ -3,7 +3,7 @@
  * others wait as hot standbys). Serves /healthz, /readyz and /metrics on its own port;
  * /readyz is green when its dependencies answer, whether it is active or a standby.
  */
-import { systemClock } from '../../libs/core/index.js';
+import { isAttestryError, systemClock } from '../../libs/core/index.js';
 import { loadConfig, readJsonFiles } from '../../libs/config/index.js';
 import {
   createLogger,
@@ -12,10 +12,11 @@ import {
   closeServer,
   onShutdown,
 } from '../../libs/observe/index.js';
-import { createPool, checkDatabase } from '../../libs/db/index.js';
+import { createPool, checkDatabase, tlogStore } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
 import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
 import {
+  checkCheckpointSigners,
   createLogVerifier,
   createVoucher,
   keyHintsFromLists,
@@ -36,6 +37,27 @@ const bus = new Bus({
   log: (level, msg, extra) => logger[level](extra, msg),
 });
 const keys = loadLogKeysFromConfig(config);
+const signers = logSigners(config.LOG_ORIGIN, {
+  ed25519: keys.ed25519.privateKey,
+  ecdsa: keys.ecdsa.privateKey,
+});
+
+// A log signed by other keys (another ATTESTRY_HOME on the same database, keys not restored
+// from backup) is refused before anything starts; the sequencer checks again on every takeover.
+try {
+  const latest = await tlogStore.readLatestCheckpoint(pool);
+  if (latest) checkCheckpointSigners(latest.note, config.LOG_ORIGIN, signers);
+} catch (e) {
+  if (!isAttestryError(e, 'LOG_KEY_MISMATCH')) {
+    // The database is not reachable yet: the check runs again when this instance takes over.
+    logger.warn({ err: e }, 'could not read the latest checkpoint at start-up');
+  } else {
+    logger.fatal({ err: e, details: e.details }, e.message);
+    logger.flush?.();
+    await pool.end().catch(() => undefined);
+    process.exit(1);
+  }
+}
 
 const verifyPool =
   config.SEQUENCER_VERIFY_WORKERS > 0
@@ -54,7 +76,8 @@ const sequencer = new Sequencer({
   metrics,
   clock: systemClock,
   identity: { origin: config.LOG_ORIGIN, logId: keys.logId },
-  signers: logSigners(config.LOG_ORIGIN, { ed25519: keys.ed25519.privateKey, ecdsa: keys.ecdsa.privateKey }),
+  signers,
+  onFatal: (e) => stop(e.code),
   setKey: keys.ecdsa.privateKey,
   verify: createLogVerifier({
     trust: trustFromRoots(readJsonFiles(config.TRUSTED_ROOT_FILES)),
@@ -83,7 +106,7 @@ const server = await startOpsServer({
 });
 sequencer.start();
 
-onShutdown(logger, async () => {
+const stop = onShutdown(logger, async () => {
   await closeServer(server);
   await sequencer.stop();
   await verifyPool?.close();

@@ -14,7 +14,13 @@ import type {
   TopicNames,
 } from '../../libs/bus/index.js';
 import { appendLeaves, tileKey, tilesForAppend } from '../../libs/merkle/index.js';
-import { signCheckpoint, signEntryTimestamp, type LogIdentity, type Voucher } from '../../libs/tlog/index.js';
+import {
+  checkCheckpointSigners,
+  signCheckpoint,
+  signEntryTimestamp,
+  type LogIdentity,
+  type Voucher,
+} from '../../libs/tlog/index.js';
 import type { Signer } from '../../libs/note/index.js';
 import { toRejectedEvent } from '../../libs/events/index.js';
 import type { KeyObject } from '../../libs/core/index.js';
@@ -53,9 +59,14 @@ export interface SequencerOptions {
   leaseMs: number;
   inlineLimitBytes: number;
   maxBytesPerPartition: number;
+  /**
+   * Called once when the sequencer gives up for good: the log in the database was signed by other
+   * keys (LOG_KEY_MISMATCH). The process should exit; a restart with the same keys cannot help.
+   */
+  onFatal?: (e: AttestryError) => void;
 }
 
-export type SequencerState = 'starting' | 'standby' | 'active' | 'stopped';
+export type SequencerState = 'starting' | 'standby' | 'active' | 'stopped' | 'failed';
 
 export class Sequencer {
   state: SequencerState = 'starting';
@@ -163,6 +174,10 @@ export class Sequencer {
       try {
         const head = await lease.exclusive((c) => tlogStore.readTreeHead(c));
         this.m.treeSize.set(head.treeSize);
+        // Checked on every takeover, not only at start-up: the log may have been started by
+        // another sequencer (with other keys) while this one stood by.
+        const latest = await lease.exclusive((c) => tlogStore.readLatestCheckpoint(c));
+        if (latest) checkCheckpointSigners(latest.note, this.o.identity.origin, this.o.signers);
         this.relay.start();
         this.consumer = await this.o.bus.consume({
           groupId: this.o.groupId,
@@ -183,6 +198,13 @@ export class Sequencer {
         const why = await lease.lost;
         if (!this.stopping) this.o.logger.warn({ why }, 'lost leadership: stepping down');
       } catch (e) {
+        if (isAttestryError(e, 'LOG_KEY_MISMATCH')) {
+          this.o.logger.fatal({ err: e, details: e.details }, e.message);
+          await this.stepDown('failed');
+          this.state = 'failed';
+          this.o.onFatal?.(e);
+          return;
+        }
         this.o.logger.error({ err: e }, 'sequencer failed: stepping down');
       }
       await this.stepDown('lost');

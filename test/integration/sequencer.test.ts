@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogHarness, submissionRecord, treeSize, type LogHarness } from '../support/log-harness.js';
 import { eventually, type RunningService } from '../support/services.js';
@@ -384,5 +384,77 @@ describe('crash safety and fencing of the sequencer', () => {
     await assertLogIntact(h, start + 200);
     await a.stop();
     await b.stop();
+  });
+});
+
+describe("the log's identity: a sequencer with other keys or another origin never appends", () => {
+  let h: LogHarness;
+  const signer = makeSigner('ecdsa-p256');
+  const publish = (from: number, n: number) =>
+    h.bus.publish(
+      h.topics.submissions,
+      Array.from({ length: n }, (_, i) =>
+        submissionRecord(hashedRekordInput(signer, Buffer.from(`identity ${from + i}`)), from + i),
+      ),
+    );
+  const metric = async (s: RunningService) =>
+    /attestry_sequencer_active\{[^}]*\} (\d)/.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1];
+
+  before(async () => {
+    h = await createLogHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('refuses at start-up and on takeover, appends nothing, and the right keys carry on', async () => {
+    const env = { SEQUENCER_LEASE_MS: '2000' };
+    const otherKeys = mkdtempSync(path.join(repoRoot, '.attestry-test', 'keys-other-'));
+    const a = h.startSequencer(env);
+    await a.waitReady();
+    await eventually(async () => ((await metric(a)) === '1' ? true : undefined), 30_000, 'a active');
+    // The log is empty when b starts: nothing to check yet, so b stands by with its own keys.
+    const b = h.startSequencer({ ...env, LOG_KEYS_DIR: otherKeys });
+    await b.waitReady();
+    await publish(0, 50);
+    await eventually(async () => ((await treeSize(h.admin)) === 50 ? true : undefined), 60_000, '50 by a');
+    assert.equal(await metric(b), '0', 'b stood by');
+
+    // a dies; b takes the lease, finds checkpoints it did not sign, and exits instead of appending.
+    a.signal('SIGKILL');
+    await a.exited;
+    await publish(50, 20);
+    assert.equal(await b.exited, 1, 'b exits with status 1 on takeover');
+    assert.match(b.log(), /LOG_KEY_MISMATCH/);
+    assert.match(b.log(), /refusing to append/);
+
+    // At start-up: other keys, and the right keys under another origin, are refused at once.
+    const wrong: Record<string, string>[] = [
+      { LOG_KEYS_DIR: otherKeys },
+      { LOG_ORIGIN: 'attestry.test/another-log' },
+    ];
+    for (const extra of wrong) {
+      const c = h.startSequencer({ ...env, ...extra });
+      assert.equal(await c.exited, 1, `refused at start-up: ${JSON.stringify(extra)}`);
+      assert.match(c.log(), /LOG_KEY_MISMATCH/);
+    }
+    assert.equal(await treeSize(h.admin), 50, 'nobody appended with the wrong identity');
+
+    // The log's own keys take the 20 waiting submissions: nothing lost, nothing twice, and every
+    // checkpoint verifies with the log's public keys.
+    const d = h.startSequencer(env);
+    await d.waitReady();
+    await eventually(async () => ((await treeSize(h.admin)) === 70 ? true : undefined), 60_000, '70 by d');
+    await assertLogIntact(h, 70);
+    const keys = h.publicKeys();
+    for (const c of await allCheckpoints(h)) {
+      const cp = parseCheckpointNote(c.note);
+      assert.equal(cp.origin, h.origin);
+      assert.deepEqual(verifyCheckpointSignatures(cp, keys.ecdsa, keys.ed25519), {
+        ecdsa: true,
+        ed25519: true,
+      });
+    }
+    await d.stop();
   });
 });

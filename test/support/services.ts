@@ -17,6 +17,8 @@ export interface RunningService {
   waitReady(timeoutMs?: number): Promise<void>;
   signal(sig: NodeJS.Signals): void;
   stop(): Promise<void>;
+  /** What the process has written so far (stdout and stderr, pino lines). */
+  log(): string;
 }
 
 // Below Linux's ephemeral range (32768+), so no outgoing connection holds it; random per test
@@ -110,6 +112,13 @@ export function startServiceProcess(
     },
     signal(sig) {
       if (alive) child.kill(sig);
+    },
+    log() {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
     },
     async stop() {
       if (!alive) return;
