@@ -3,10 +3,12 @@
  * (80 % hashedrekord, 15 % SLSA, 5 % SBOM), on one thread and with the worker-thread pool the
  * demo uses. Items are consumed and dropped (no submission), so this is the generator alone.
  *
- *   npx tsx bench/generator-rate.ts [--n 20000] [--scale 1000000] [--start 0] [--workers N]
+ *   npx tsx bench/generator-rate.ts [--n 20000] [--scale 1000000] [--start 0] [--workers N] [--json]
  *
  * --start picks the slice of the stream (a model of --scale items); a slice later in the stream
  * reuses certificates already issued less often than its first 10,000 items do.
+ * --json: one JSON object on stdout (oneThread and workers: items, seconds, itemsPerSec, mbPerSec);
+ * the human lines go to stderr.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,15 +20,24 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '1000000' },
     start: { type: 'string', default: '0' },
     workers: { type: 'string' },
+    json: { type: 'boolean', default: false },
   },
 });
+const say = (line: string) => (values.json ? process.stderr : process.stdout).write(line);
 const n = Number(values.n);
 const scale = Number(values.scale);
 const start = Number(values.start);
 const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
 
+const results: Record<string, { items: number; seconds: number; itemsPerSec: number; mbPerSec: number }> = {};
 function report(label: string, count: number, bytes: number, seconds: number): void {
-  process.stdout.write(
+  results[label === 'one thread' ? 'oneThread' : 'workers'] = {
+    items: count,
+    seconds,
+    itemsPerSec: count / seconds,
+    mbPerSec: bytes / seconds / 1e6,
+  };
+  say(
     `${label.padEnd(28)} ${String(count).padStart(7)} items in ${seconds.toFixed(1).padStart(5)} s: ${(
       count / seconds
     )
@@ -35,7 +46,7 @@ function report(label: string, count: number, bytes: number, seconds: number): v
   );
 }
 
-process.stdout.write(
+say(
   `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}\n`,
@@ -63,11 +74,13 @@ for await (const item of streamItems({ ...opts, workers })) {
   tally(item);
 }
 report(`${workers} worker threads`, count, bytes, Number(process.hrtime.bigint() - t) / 1e9);
-process.stdout.write(
-  `mix: ${[...kinds].map(([k, v]) => `${k} ${((100 * v) / count).toFixed(1)} %`).join(', ')}\n`,
-);
-process.stdout.write(
+say(`mix: ${[...kinds].map(([k, v]) => `${k} ${((100 * v) / count).toFixed(1)} %`).join(', ')}\n`);
+say(
   `load average after: ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}\n`,
 );
+if (values.json)
+  process.stdout.write(
+    `${JSON.stringify({ ...results, workerThreads: workers, mix: Object.fromEntries(kinds), scale, start })}\n`,
+  );

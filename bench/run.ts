@@ -379,6 +379,31 @@ await step(
   ],
 );
 
+await step(
+  'generator',
+  'generator-rate.ts',
+  ['--n', QUICK ? '2000' : '20000', '--json'],
+  [
+    {
+      id: 'generator.rate',
+      group: 'The workload generator (issue 8), items generated and signed, not submitted',
+      label: `generator rate, the default mix, worker threads (${os.availableParallelism()})`,
+      unit: 'items/s',
+      kind: 'rate',
+      get: (j) => at(j, 'workers', 'itemsPerSec'),
+      target: 'not the bottleneck (above the sequencer rate)',
+    },
+    {
+      id: 'generator.rate.one',
+      group: 'The workload generator (issue 8), items generated and signed, not submitted',
+      label: 'generator rate, one thread',
+      unit: 'items/s',
+      kind: 'rate',
+      get: (j) => at(j, 'oneThread', 'itemsPerSec'),
+    },
+  ],
+);
+
 const proofArgs = QUICK
   ? ['--entries', '20000', '--queries', '500']
   : ['--entries', '1000000', '--queries', '10000'];
@@ -516,9 +541,54 @@ const drainSpecs: FigureSpec[] = [
       });
   }
 }
-missing.push(
-  'replay: the suite does not drive `attestry replay` yet; its rate was measured by hand (section "Index replay" above)',
-);
+const replayN = QUICK ? 2000 : 100000;
+const REPLAY = `Index replay (issue 6): \`attestry replay\` over a ${replayN.toLocaleString('en-US')}-entry log of the generator's mix`;
+{
+  const specs: (FigureSpec & { perRun: (x: Record<string, unknown>) => number })[] = [
+    {
+      id: 'replay.rate',
+      group: REPLAY,
+      label: 'replay rate (entries projected and written per second)',
+      unit: 'entries/s',
+      kind: 'rate',
+      get: () => NaN,
+      perRun: (x) => n(x['rate']),
+      target: '≥ 1,667/s (1,000,000 entries in 10 min)',
+      limits: lim([['the indexer drain rate', 'indexer.rate']]),
+      selfLoaded: true,
+    },
+    {
+      id: 'replay.1m',
+      group: REPLAY,
+      label: 'projected time for the 1,000,000-entry dataset at that rate',
+      unit: 'min',
+      kind: 'duration',
+      get: () => NaN,
+      perRun: (x) => 1_000_000 / n(x['rate']) / 60,
+      target: '< 10 min',
+      selfLoaded: true,
+    },
+    {
+      id: 'replay.rss',
+      group: REPLAY,
+      label: 'replay process peak RSS',
+      unit: 'MB',
+      kind: 'size',
+      get: () => NaN,
+      perRun: (x) => n(x['rssMb']),
+      target: '< 300 MB',
+      selfLoaded: true,
+    },
+  ];
+  // replay.ts repeats the replay itself on one log: one invocation with --runs, figures per run.
+  const args = ['--entries', String(replayN), '--runs', String(RUNS), '--port', String(PORT_BASE + 15)];
+  const r = (await step('replay', 'replay.ts', [...args, '--json'], [], 1))[0];
+  if (r) {
+    const per = (r.json['perRun'] as Record<string, unknown>[] | undefined) ?? [];
+    for (const spec of specs)
+      pending.push({ spec, runs: per.map(spec.perRun), loads: [r.load], command: commands.length - 1 });
+  }
+}
 
 const e2eArgs = QUICK
   ? ['--rate', '20', '--seconds', '5', '--drain-timeout', '30']
