@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'BUS_MESSAGE_TOO_LARGE',
   'SEQUENCER_FENCED',
   'LOG_KEY_MISMATCH',
+  'LOG_NOT_STARTED',
   'NOT_FOUND',
   'INTERNAL',
 ] as const;

@@ -3,6 +3,7 @@
  * Writes run inside the sequencer's batch transaction on its leader connection; reads (gateway,
  * api, relay) run on their own pools, never inside the write transaction.
  */
+import { AttestryError } from '../core/index.js';
 import type { Pool, PoolClient } from './pool.js';
 import { offsetStore } from './offsets.js';
 
@@ -390,4 +391,71 @@ export async function advanceRelayPosition(
   next: number,
 ): Promise<boolean> {
   return (await db.query(Q_ADVANCE_RELAY, [stream, expected, next])).rowCount === 1;
+}
+
+/** The log's identity (tlog.log_identity, migration 0006): origin and public keys. */
+export interface LogIdentityRecord {
+  origin: string;
+  logId: string;
+  ed25519Spki: Buffer;
+  ecdsaSpki: Buffer;
+}
+
+const Q_LOG_IDENTITY = 'SELECT origin, log_id, ed25519_spki, ecdsa_spki FROM tlog.log_identity';
+const Q_RECORD_LOG_IDENTITY = `
+  INSERT INTO tlog.log_identity (origin, log_id, ed25519_spki, ecdsa_spki) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (singleton) DO NOTHING`;
+
+export async function readLogIdentity(db: Db): Promise<LogIdentityRecord | undefined> {
+  const r = (
+    await db.query<{ origin: string; log_id: string; ed25519_spki: Buffer; ecdsa_spki: Buffer }>(
+      Q_LOG_IDENTITY,
+    )
+  ).rows[0];
+  return r
+    ? { origin: r.origin, logId: r.log_id, ed25519Spki: r.ed25519_spki, ecdsaSpki: r.ecdsa_spki }
+    : undefined;
+}
+
+/**
+ * Records `identity` when the log has none yet, and returns the one recorded (ours, or the one a
+ * sequencer recorded first: the caller compares).
+ */
+export async function recordLogIdentity(db: Db, identity: LogIdentityRecord): Promise<LogIdentityRecord> {
+  await db.query(Q_RECORD_LOG_IDENTITY, [
+    identity.origin,
+    identity.logId,
+    identity.ed25519Spki,
+    identity.ecdsaSpki,
+  ]);
+  const recorded = await readLogIdentity(db);
+  if (!recorded) throw new Error('tlog.log_identity is empty right after an insert');
+  return recorded;
+}
+
+/**
+ * The log's identity for the processes that serve entries (gateway, api): read from
+ * tlog.log_identity once it is there, so they need none of the log's keys. A sequencer records it
+ * before it appends anything, so a log with entries has it (a log from before migration 0006 gets
+ * it when its sequencer next starts). Throws LOG_NOT_STARTED until then.
+ */
+export function logIdentitySource(db: Db): () => Promise<LogIdentityRecord> {
+  let cached: LogIdentityRecord | undefined;
+  return async () => {
+    if (cached !== undefined) return cached;
+    const identity = await readLogIdentity(db);
+    if (!identity)
+      throw new AttestryError(
+        'LOG_NOT_STARTED',
+        "the log's identity is not recorded yet (tlog.log_identity): its sequencer records it when it starts",
+      );
+    cached = identity;
+    return cached;
+  };
+}
+
+/** The hex log id, as logIdentitySource reads it. */
+export function logIdSource(db: Db): () => Promise<string> {
+  const identity = logIdentitySource(db);
+  return async () => (await identity()).logId;
 }

@@ -1,9 +1,9 @@
 /**
  * The log's two keys (DESIGN.md "The log"): Ed25519 for C2SP verifiers and witnesses, ECDSA
  * P-256 for Sigstore verifiers (checkpoints and signed entry timestamps). Made once into the
- * log's data folder (mode 0600), or loaded from files or PEM text an operator names. The
- * sequencer, the gateway and `attestry trusted-root` read the same keys, so a restart keeps
- * every exported trusted root valid. Private keys are never logged: this module returns
+ * log's data folder (mode 0600), or loaded from files or PEM text an operator names. Only the
+ * sequencer and `attestry trusted-root` read them (the gateway and the api read the public half
+ * from tlog.log_identity), and a restart keeps every exported trusted root valid. Private keys are never logged: this module returns
  * KeyObjects, whose inspection prints no key material.
  */
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -33,23 +33,17 @@ export interface LogKeys {
 const ED25519_FILE = 'log-ed25519.key';
 const ECDSA_FILE = 'log-ecdsa-p256.key';
 
-function loadOrCreate(
-  dir: string,
-  file: string,
-  type: 'ed25519' | 'ecdsa-p256',
-  pem?: string,
-  pemFile?: string,
-): KeyObject {
-  if (pem) return parse(pem, 'inline PEM');
-  if (pemFile) return parse(readFileSync(pemFile, 'utf8'), pemFile);
+/**
+ * `dir/file` (mode 0600), made with `make()` if it does not exist yet. Written to a temporary
+ * file, then hard-linked into place: link() is atomic and fails if the file exists, so two
+ * processes racing on first start agree on one complete file.
+ */
+function createOnce(dir: string, file: string, make: () => string): string {
   const p = path.join(dir, file);
   if (!existsSync(p)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const { privateKey } = crypto.generateKeyPair(type);
-    // Written to a temporary file, then hard-linked into place: link() is atomic and fails if
-    // the key exists, so two processes racing on first start agree on one complete key.
     const tmp = `${p}.${process.pid}.tmp`;
-    writeFileSync(tmp, crypto.pkcs8Pem(privateKey), { mode: 0o600 });
+    writeFileSync(tmp, make(), { mode: 0o600 });
     try {
       linkSync(tmp, p);
     } catch (e) {
@@ -59,6 +53,19 @@ function loadOrCreate(
     }
   }
   chmodSync(p, 0o600);
+  return p;
+}
+
+function loadOrCreate(
+  dir: string,
+  file: string,
+  type: 'ed25519' | 'ecdsa-p256',
+  pem?: string,
+  pemFile?: string,
+): KeyObject {
+  if (pem) return parse(pem, 'inline PEM');
+  if (pemFile) return parse(readFileSync(pemFile, 'utf8'), pemFile);
+  const p = createOnce(dir, file, () => crypto.pkcs8Pem(crypto.generateKeyPair(type).privateKey));
   return parse(readFileSync(p, 'utf8'), p);
 
   function parse(text: string, where: string): KeyObject {
@@ -96,8 +103,8 @@ export function loadLogKeys(source: LogKeySource): LogKeys {
 }
 
 /**
- * The environment variables naming the log's keys and identity, shared by every process that
- * reads them (sequencer, gateway, `attestry trusted-root`).
+ * The environment variables naming the log's keys and identity, shared by the sequencer and
+ * `attestry trusted-root` (the gateway takes only ATTESTRY_HOME and LOG_KEYS_DIR from it).
  */
 export const logKeyConfig = {
   /** Data folder; the log's keys are made in <ATTESTRY_HOME>/keys unless named below. */
@@ -130,4 +137,30 @@ export function loadLogKeysFromConfig(c: {
     ...(c.LOG_ECDSA_KEY ? { ecdsaPem: c.LOG_ECDSA_KEY } : {}),
     ...(c.LOG_ECDSA_KEY_FILE ? { ecdsaFile: c.LOG_ECDSA_KEY_FILE } : {}),
   });
+}
+
+/**
+ * The gateway's voucher secret (libs/tlog/voucher.ts): 32 random bytes (hex) shared by the
+ * gateways and the sequencer, made once in the keys folder, or named by VOUCHER_SECRET_FILE (a
+ * gateway on another host gets a copy of this file, never the log's keys). It only matters when
+ * the sequencer trusts vouchers (SEQUENCER_TRUST_GATEWAY_VOUCHERS, off by default).
+ */
+export const voucherConfig = {
+  VOUCHER_SECRET_FILE: z.string().min(1).optional(),
+};
+
+export function loadVoucherSecret(c: {
+  ATTESTRY_HOME: string;
+  LOG_KEYS_DIR?: string | undefined;
+  VOUCHER_SECRET_FILE?: string | undefined;
+}): Buffer {
+  const file =
+    c.VOUCHER_SECRET_FILE ??
+    createOnce(c.LOG_KEYS_DIR ?? path.join(c.ATTESTRY_HOME, 'keys'), 'voucher.secret', () =>
+      toHex(crypto.randomBytes(32)),
+    );
+  const text = readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(text))
+    throw new AttestryError('KEY_MALFORMED', `the voucher secret in ${file} is not 64 hex digits`);
+  return Buffer.from(text, 'hex');
 }

@@ -3,8 +3,8 @@
  * the sequencer verified each one again (producers may write to Kafka directly), doubling the
  * dominant CPU cost of the ingest path. A voucher lets the sequencer trust the gateway's result
  * without trusting the topic: the gateway attaches the canonical entry body it derived, with an
- * HMAC-SHA-256 under a key derived from the log's Ed25519 private key (which the gateway already
- * holds), and the sequencer logs a vouched body without verifying the input again. Anything
+ * HMAC-SHA-256 under a key derived from a secret the gateways and the sequencer share (never the
+ * log's keys, which only the sequencer holds: libs/logkeys loadVoucherSecret), and the sequencer logs a vouched body without verifying the input again. Anything
  * without a valid voucher (a direct producer, another log's gateway, a tampered record) is
  * verified in full, as before. A replayed voucher can only repeat a body that was verified once,
  * and the log dedupes it by leaf hash.
@@ -16,7 +16,7 @@
  * Only submissions without a stored attestation (hashedrekord) are vouched: a DSSE submission's
  * envelope bytes would ride twice in the record.
  */
-import { crypto, fromBase64, toBase64, type KeyObject } from '../core/index.js';
+import { crypto, fromBase64, toBase64 } from '../core/index.js';
 import type { LoggableSubmission } from './index.js';
 
 export interface Vouched {
@@ -40,9 +40,10 @@ const CONTEXT = Buffer.from('attestry gateway-vouched submission v1');
  * `trust`: the verification configuration both sides load (e.g. the parsed TRUSTED_ROOT_FILES and
  * KEY_HINT_FILES), fingerprinted as JSON.
  */
-export function createVoucher(logEd25519PrivateKey: KeyObject, trust: unknown): Voucher {
+export function createVoucher(secret: Uint8Array, trust: unknown): Voucher {
+  if (secret.length < 32) throw new Error('a voucher secret has at least 32 bytes');
   const fingerprint = crypto.sha256(Buffer.from(JSON.stringify(trust) ?? 'null'));
-  const key = crypto.hmacSha256(crypto.ed25519Seed(logEd25519PrivateKey), CONTEXT, fingerprint);
+  const key = crypto.hmacSha256(secret, CONTEXT, fingerprint);
   const macOf = (kind: string, body: Buffer) => crypto.hmacSha256(key, Buffer.from(`${kind}\n`), body);
   return {
     vouch(l) {

@@ -2,12 +2,10 @@ import { z, port, commonServiceConfig, byteSize, positiveInt } from '../../libs/
 
 // The api reads PostgreSQL only (subscriptions follow idx.entries), so it needs no Kafka brokers.
 const { KAFKA_BROKERS: _brokers, TOPIC_PREFIX: _prefix, ...common } = commonServiceConfig;
-import { logKeyConfig } from '../../libs/logkeys/index.js';
 
 /** Configuration of the api (the GraphQL API over tlog and idx, read-only role), from the environment. */
 export const apiConfig = z.object({
   ...common,
-  ...logKeyConfig,
   PORT: port(4000),
   /** The gateway's public base URL, for Statement.payloadUrl. */
   GATEWAY_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),

@@ -19,8 +19,8 @@ export interface ApiDeps {
   pool: Pool;
   model: ReadModel;
   reader: TlogReader;
-  /** Hex log id (SHA-256 of the log's ECDSA key). */
-  logId: string;
+  /** Hex log id (SHA-256 of the log's ECDSA key), read from tlog.log_identity once. */
+  logId: () => Promise<string>;
   /** Public base URL of the gateway, for payloadUrl. */
   gatewayUrl: string;
   /** Node bound of transitive searches (blastRadius, dependents, lineage). */

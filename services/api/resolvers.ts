@@ -555,7 +555,7 @@ export const resolvers: Resolvers = {
     integratedTime: async (e, _a, ctx) => new Date((await loadEntry(ctx, e.logIndex)).integratedTime * 1000),
     canonicalizedBody: async (e, _a, ctx) => toBase64((await loadEntry(ctx, e.logIndex)).body),
     signedEntryTimestamp: async (e, _a, ctx) => toBase64((await loadEntry(ctx, e.logIndex)).setSignature),
-    logId: (_e, _a, ctx) => ctx.logId,
+    logId: (_e, _a, ctx) => ctx.logId(),
     async inclusionProof(e, _a, ctx) {
       const cp = await ctx.latestCheckpoint();
       if (!cp || cp.treeSize <= e.logIndex) return null;
@@ -575,7 +575,7 @@ export const resolvers: Resolvers = {
           latestCheckpoint: () => ctx.latestCheckpoint(),
           inclusionProof: (i, n) => inclusionProofOnce(ctx, i, n),
         },
-        ctx.logId,
+        await ctx.logId(),
         entry,
       );
     },

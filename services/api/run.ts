@@ -5,8 +5,7 @@
  */
 import { loadConfig } from '../../libs/config/index.js';
 import { createLogger, createMetrics, onShutdown } from '../../libs/observe/index.js';
-import { createPool, checkDatabase, TlogReader } from '../../libs/db/index.js';
-import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
+import { createPool, checkDatabase, TlogReader, tlogStore } from '../../libs/db/index.js';
 import { apiConfig } from './config.js';
 import { ReadModel } from './read-model.js';
 import { startApiServer } from './server.js';
@@ -32,7 +31,7 @@ const api = await startApiServer(
       pool,
       model,
       reader: new TlogReader(pool),
-      logId: loadLogKeysFromConfig(config).logId,
+      logId: tlogStore.logIdSource(pool),
       gatewayUrl: config.GATEWAY_PUBLIC_URL.replace(/\/+$/, ''),
       maxGraphNodes: config.GRAPH_MAX_NODES,
       feed,

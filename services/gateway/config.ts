@@ -1,10 +1,14 @@
 import { z, port, commonServiceConfig, byteSize, positiveInt, trustConfig } from '../../libs/config/index.js';
-import { logKeyConfig } from '../../libs/logkeys/index.js';
+import { logKeyConfig, voucherConfig } from '../../libs/logkeys/index.js';
 
 /** Configuration of the gateway (HTTP ingest, Rekor v1 subset, the log's read path), from the environment. */
 export const gatewayConfig = z.object({
   ...commonServiceConfig,
-  ...logKeyConfig,
+  // The gateway holds none of the log's keys (it reads the log id from tlog.log_identity); the
+  // keys folder is only where it finds the voucher secret.
+  ATTESTRY_HOME: logKeyConfig.ATTESTRY_HOME,
+  LOG_KEYS_DIR: logKeyConfig.LOG_KEYS_DIR,
+  ...voucherConfig,
   ...trustConfig,
   /** How long POST /api/v1/entries waits for inclusion before answering 503 (the submission stays accepted). */
   INCLUSION_WAIT_MS: positiveInt(30000),

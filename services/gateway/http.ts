@@ -102,6 +102,7 @@ export function httpStatusFor(code: ErrorCode | string): number {
     case 'BUS_BACKPRESSURE':
     case 'DB_UNAVAILABLE':
     case 'SEQUENCER_FENCED':
+    case 'LOG_NOT_STARTED':
       return 503;
     default:
       return 500;

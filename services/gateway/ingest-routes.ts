@@ -34,7 +34,7 @@ export interface IngestDeps {
   verify: VerifyForLog;
   /** Vouches for what the gateway verified, so the sequencer need not verify it again. */
   voucher?: Voucher;
-  logId: string;
+  logId: () => Promise<string>;
   maxBodyBytes: number;
   waitTimeoutMs: number;
   /** Seconds spent per phase of POST /api/v1/entries (verify, lookup, produce, wait, proof). */
@@ -86,7 +86,7 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
         {
           entryHash,
           duplicate: true,
-          entry: await entryWithProof(proofSource(d.reader, existing.logIndex), d.logId, existing),
+          entry: await entryWithProof(proofSource(d.reader, existing.logIndex), await d.logId(), existing),
         },
         { location: `/api/v1/log/entries/${entryHash}` },
       );
@@ -109,7 +109,7 @@ export function registerIngestRoutes(router: Router, d: IngestDeps): void {
     }
     const entry = await d.waiter.wait(leaf, d.waitTimeoutMs);
     lap('wait');
-    const withProof = await entryWithProof(proofSource(d.reader, entry.logIndex), d.logId, entry);
+    const withProof = await entryWithProof(proofSource(d.reader, entry.logIndex), await d.logId(), entry);
     lap('proof');
     sendJson(
       res,

@@ -13,9 +13,9 @@ import {
   closeServer,
   onShutdown,
 } from '../../libs/observe/index.js';
-import { createPool, checkDatabase, TlogReader } from '../../libs/db/index.js';
+import { createPool, checkDatabase, TlogReader, tlogStore } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
-import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
+import { loadVoucherSecret } from '../../libs/logkeys/index.js';
 import {
   createLogVerifier,
   createVoucher,
@@ -64,7 +64,6 @@ const ingestPhase = metrics.histogram(
   ['phase'],
 );
 
-const keys = loadLogKeysFromConfig(config);
 const waiterLookup = metrics.histogram(
   'waiter_lookup_seconds',
   'One inclusion-waiter lookup of every pending leaf hash',
@@ -94,7 +93,7 @@ const ingest: IngestDeps = {
   reader,
   waiter,
   lookup: new LeafLookup(pool),
-  voucher: createVoucher(keys.ed25519.privateKey, {
+  voucher: createVoucher(loadVoucherSecret(config), {
     roots: readJsonFiles(config.TRUSTED_ROOT_FILES),
     keyHints: readJsonFiles(config.KEY_HINT_FILES),
   }),
@@ -103,7 +102,7 @@ const ingest: IngestDeps = {
     keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),
     clock: systemClock,
   }),
-  logId: keys.logId,
+  logId: tlogStore.logIdSource(pool),
   maxBodyBytes: config.MAX_BODY_BYTES,
   waitTimeoutMs: config.INCLUSION_WAIT_MS,
   phase: ingestPhase,
@@ -114,7 +113,7 @@ router.on('GET', '/openapi.json', async ({ res }) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(openapi);
 });
-registerRekorRoutes(router, { ...ingest, ecdsaPublicKey: keys.ecdsa.publicKey });
+registerRekorRoutes(router, { ...ingest, logIdentity: tlogStore.logIdentitySource(pool) });
 registerIndexRoutes(router, { pool, maxBodyBytes: config.MAX_BODY_BYTES });
 
 const readiness = { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] };

@@ -11,7 +11,7 @@
  * UUIDs are the hex leaf hash (an 80-character Rekor UUID with a tree-id prefix is accepted too).
  */
 import { z } from 'zod';
-import { AttestryError, crypto, toBase64, toHex, type KeyObject } from '../../libs/core/index.js';
+import { AttestryError, crypto, toBase64, toHex } from '../../libs/core/index.js';
 import { tlogStore, type StoredEntry, type TlogReader } from '../../libs/db/index.js';
 import { hashLeaf } from '../../libs/merkle/index.js';
 import { sendJson } from '../../libs/observe/index.js';
@@ -126,7 +126,10 @@ function uuidToLeaf(uuid: string): Buffer {
   return Buffer.from(m[1], 'hex');
 }
 
-export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPublicKey: KeyObject }): void {
+export function registerRekorRoutes(
+  router: Router,
+  d: IngestDeps & { logIdentity: () => Promise<tlogStore.LogIdentityRecord> },
+): void {
   const entryLocation = (leaf: Buffer) => `/api/v1/log/entries/${toHex(leaf)}`;
 
   router.on('POST', '/api/v1/log/entries', async ({ req, res, requestId }) => {
@@ -159,7 +162,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
       },
     ]);
     const entry = await d.waiter.wait(leaf, d.waitTimeoutMs);
-    sendJson(res, 201, await logEntryMap(d.reader, d.logId, entry), {
+    sendJson(res, 201, await logEntryMap(d.reader, await d.logId(), entry), {
       location: entryLocation(leaf),
       etag: toHex(leaf),
     });
@@ -175,7 +178,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
   });
 
   router.on('GET', '/api/v1/log/publicKey', async ({ res }) => {
-    const pem = crypto.spkiPem(d.ecdsaPublicKey);
+    const pem = crypto.spkiPem(crypto.createPublicKey((await d.logIdentity()).ecdsaSpki, 'der'));
     res.writeHead(200, {
       'content-type': 'application/x-pem-file',
       'content-length': Buffer.byteLength(pem),
@@ -194,13 +197,13 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
     const logIndex = intParam(url.searchParams.get('logIndex'), 'logIndex');
     const e = await tlogStore.readEntryByIndex(d.pool, logIndex);
     if (!e) throw new AttestryError('NOT_FOUND', `no entry at log index ${logIndex}`);
-    sendJson(res, 200, await logEntryMap(d.reader, d.logId, e));
+    sendJson(res, 200, await logEntryMap(d.reader, await d.logId(), e));
   });
 
   router.on('GET', '/api/v1/log/entries/:uuid', async ({ res, params }) => {
     const e = await tlogStore.readEntryByLeafHash(d.pool, uuidToLeaf(params['uuid'] ?? ''));
     if (!e) throw new AttestryError('NOT_FOUND', 'no entry with this UUID');
-    sendJson(res, 200, await logEntryMap(d.reader, d.logId, e));
+    sendJson(res, 200, await logEntryMap(d.reader, await d.logId(), e));
   });
 
   const RetrieveBody = z.object({
@@ -223,6 +226,7 @@ export function registerRekorRoutes(router: Router, d: IngestDeps & { ecdsaPubli
       const e = await tlogStore.readEntryByIndex(d.pool, i);
       if (e) found.push(e);
     }
-    sendJson(res, 200, await Promise.all(found.map((e) => logEntryMap(d.reader, d.logId, e))));
+    const logId = await d.logId();
+    sendJson(res, 200, await Promise.all(found.map((e) => logEntryMap(d.reader, logId, e))));
   });
 }

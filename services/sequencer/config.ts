@@ -1,11 +1,12 @@
 import { z, port, commonServiceConfig, byteSize, positiveInt, trustConfig } from '../../libs/config/index.js';
-import { logKeyConfig } from '../../libs/logkeys/index.js';
+import { logKeyConfig, voucherConfig } from '../../libs/logkeys/index.js';
 
 /** Configuration of the sequencer (the single writer of the transparency log), from the environment. */
 export const sequencerConfig = z.object({
   ...commonServiceConfig,
   PORT: port(8081),
   ...logKeyConfig,
+  ...voucherConfig,
   ...trustConfig,
   /** A standby takes over when the active sequencer's heartbeat is older than this. */
   SEQUENCER_LEASE_MS: positiveInt(6000),
@@ -14,8 +15,8 @@ export const sequencerConfig = z.object({
   /** Verification worker threads (0 = verify on the main thread). */
   SEQUENCER_VERIFY_WORKERS: z.coerce.number().int().min(0).max(16).default(1),
   /**
-   * Log a submission the gateway vouched for (HMAC under a key derived from the log's Ed25519
-   * key) without verifying it again; unvouched submissions are always verified. Off by default:
+   * Log a submission the gateway vouched for (HMAC under a key derived from the voucher secret
+   * the gateways share, VOUCHER_SECRET_FILE) without verifying it again; unvouched submissions are always verified. Off by default:
    * the log's writer verifies everything it logs (defence in depth against a gateway bug); turn
    * it on when gateway and sequencer are one trust domain and ingest CPU matters.
    */

@@ -3,7 +3,7 @@
  * others wait as hot standbys). Serves /healthz, /readyz and /metrics on its own port;
  * /readyz is green when its dependencies answer, whether it is active or a standby.
  */
-import { isAttestryError, systemClock } from '../../libs/core/index.js';
+import { crypto, isAttestryError, systemClock } from '../../libs/core/index.js';
 import { loadConfig, readJsonFiles } from '../../libs/config/index.js';
 import {
   createLogger,
@@ -12,11 +12,10 @@ import {
   closeServer,
   onShutdown,
 } from '../../libs/observe/index.js';
-import { createPool, checkDatabase, tlogStore } from '../../libs/db/index.js';
+import { createPool, checkDatabase } from '../../libs/db/index.js';
 import { Bus, topicNames } from '../../libs/bus/index.js';
-import { loadLogKeysFromConfig } from '../../libs/logkeys/index.js';
+import { loadLogKeysFromConfig, loadVoucherSecret } from '../../libs/logkeys/index.js';
 import {
-  checkCheckpointSigners,
   createLogVerifier,
   createVoucher,
   keyHintsFromLists,
@@ -26,6 +25,7 @@ import {
 import { sequencerConfig } from './config.js';
 import { Sequencer } from './sequencer.js';
 import { VerifyPool } from './verify-pool.js';
+import { checkLogIdentity } from './log-identity.js';
 
 const config = loadConfig('sequencer', sequencerConfig, process.env);
 const logger = createLogger('sequencer', config.LOG_LEVEL);
@@ -44,13 +44,18 @@ const signers = logSigners(config.LOG_ORIGIN, {
 
 // A log signed by other keys (another ATTESTRY_HOME on the same database, keys not restored
 // from backup) is refused before anything starts; the sequencer checks again on every takeover.
+const logIdentity = {
+  origin: config.LOG_ORIGIN,
+  logId: keys.logId,
+  ed25519Spki: crypto.spkiDer(keys.ed25519.publicKey),
+  ecdsaSpki: crypto.spkiDer(keys.ecdsa.publicKey),
+};
 try {
-  const latest = await tlogStore.readLatestCheckpoint(pool);
-  if (latest) checkCheckpointSigners(latest.note, config.LOG_ORIGIN, signers);
+  await checkLogIdentity(pool, logIdentity, signers);
 } catch (e) {
   if (!isAttestryError(e, 'LOG_KEY_MISMATCH')) {
     // The database is not reachable yet: the check runs again when this instance takes over.
-    logger.warn({ err: e }, 'could not read the latest checkpoint at start-up');
+    logger.warn({ err: e }, 'could not check the log identity at start-up');
   } else {
     logger.fatal({ err: e, details: e.details }, e.message);
     logger.flush?.();
@@ -77,6 +82,7 @@ const sequencer = new Sequencer({
   clock: systemClock,
   identity: { origin: config.LOG_ORIGIN, logId: keys.logId },
   signers,
+  logIdentity,
   onFatal: (e) => stop(e.code),
   setKey: keys.ecdsa.privateKey,
   verify: createLogVerifier({
@@ -87,7 +93,7 @@ const sequencer = new Sequencer({
   ...(verifyPool ? { verifyPool } : {}),
   ...(config.SEQUENCER_TRUST_GATEWAY_VOUCHERS
     ? {
-        voucher: createVoucher(keys.ed25519.privateKey, {
+        voucher: createVoucher(loadVoucherSecret(config), {
           roots: readJsonFiles(config.TRUSTED_ROOT_FILES),
           keyHints: readJsonFiles(config.KEY_HINT_FILES),
         }),

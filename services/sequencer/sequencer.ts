@@ -14,13 +14,7 @@ import type {
   TopicNames,
 } from '../../libs/bus/index.js';
 import { appendLeaves, tileKey, tilesForAppend } from '../../libs/merkle/index.js';
-import {
-  checkCheckpointSigners,
-  signCheckpoint,
-  signEntryTimestamp,
-  type LogIdentity,
-  type Voucher,
-} from '../../libs/tlog/index.js';
+import { signCheckpoint, signEntryTimestamp, type LogIdentity, type Voucher } from '../../libs/tlog/index.js';
 import type { Signer } from '../../libs/note/index.js';
 import { toRejectedEvent } from '../../libs/events/index.js';
 import type { KeyObject } from '../../libs/core/index.js';
@@ -38,6 +32,7 @@ import {
 } from './batch.js';
 import type { VerifyPool } from './verify-pool.js';
 import { Relay } from './relay.js';
+import { checkLogIdentity } from './log-identity.js';
 
 export interface SequencerOptions {
   pool: Pool;
@@ -50,6 +45,8 @@ export interface SequencerOptions {
   clock: Clock;
   identity: LogIdentity;
   signers: Signer[];
+  /** The log this sequencer signs for: checked against the database before it appends. */
+  logIdentity: tlogStore.LogIdentityRecord;
   setKey: KeyObject;
   verify: VerifyForLog;
   /** When set, verification runs in these worker threads instead of inline. */
@@ -176,8 +173,7 @@ export class Sequencer {
         this.m.treeSize.set(head.treeSize);
         // Checked on every takeover, not only at start-up: the log may have been started by
         // another sequencer (with other keys) while this one stood by.
-        const latest = await lease.exclusive((c) => tlogStore.readLatestCheckpoint(c));
-        if (latest) checkCheckpointSigners(latest.note, this.o.identity.origin, this.o.signers);
+        await lease.exclusive((c) => checkLogIdentity(c, this.o.logIdentity, this.o.signers));
         this.relay.start();
         this.consumer = await this.o.bus.consume({
           groupId: this.o.groupId,

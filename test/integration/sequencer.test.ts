@@ -11,7 +11,6 @@ import path from 'node:path';
 import { createLogHarness, submissionRecord, treeSize, type LogHarness } from '../support/log-harness.js';
 import { eventually, type RunningService } from '../support/services.js';
 import { makeSigner, hashedRekordInput, dsseEnvelope, signerFrom, statement } from '../support/signing.js';
-import { repoRoot } from '../support/stack.js';
 import {
   merkleRoot,
   mirrorEntries,
@@ -22,6 +21,14 @@ import {
   verifyInclusion,
 } from '../support/mirror.js';
 import { RejectedEvent } from '../../libs/events/index.js';
+import { Bus } from '../../libs/bus/index.js';
+import { systemClock } from '../../libs/core/index.js';
+import { createPool } from '../../libs/db/index.js';
+import { loadLogKeys } from '../../libs/logkeys/index.js';
+import { createLogger, createMetrics } from '../../libs/observe/index.js';
+import { logSigners } from '../../libs/tlog/index.js';
+import { Sequencer } from '../../services/sequencer/sequencer.js';
+import { kafkaBrokers, repoRoot } from '../support/stack.js';
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
 
@@ -407,28 +414,30 @@ describe("the log's identity: a sequencer with other keys or another origin neve
     await h.close();
   });
 
-  it('refuses at start-up and on takeover, appends nothing, and the right keys carry on', async () => {
+  it('records its identity, refuses other keys or another origin at start-up and on takeover, and the right keys carry on', async () => {
     const env = { SEQUENCER_LEASE_MS: '2000' };
     const otherKeys = mkdtempSync(path.join(repoRoot, '.attestry-test', 'keys-other-'));
     const a = h.startSequencer(env);
     await a.waitReady();
     await eventually(async () => ((await metric(a)) === '1' ? true : undefined), 30_000, 'a active');
-    // The log is empty when b starts: nothing to check yet, so b stands by with its own keys.
-    const b = h.startSequencer({ ...env, LOG_KEYS_DIR: otherKeys });
-    await b.waitReady();
     await publish(0, 50);
     await eventually(async () => ((await treeSize(h.admin)) === 50 ? true : undefined), 60_000, '50 by a');
-    assert.equal(await metric(b), '0', 'b stood by');
+    // The first sequencer recorded the log's identity: its origin and public keys.
+    const keys = h.publicKeys();
+    const recorded = (
+      await h.admin.query<{ origin: string; log_id: string; ecdsa_spki: Buffer; ed25519_spki: Buffer }>(
+        'SELECT origin, log_id, ecdsa_spki, ed25519_spki FROM tlog.log_identity',
+      )
+    ).rows;
+    assert.equal(recorded.length, 1);
+    const ecdsaSpki = keys.ecdsa.export({ type: 'spki', format: 'der' });
+    assert.equal(recorded[0]?.origin, h.origin);
+    assert.equal(recorded[0]?.log_id, createHash('sha256').update(ecdsaSpki).digest('hex'));
+    assert.deepEqual(recorded[0]?.ecdsa_spki, ecdsaSpki);
+    assert.deepEqual(recorded[0]?.ed25519_spki, keys.ed25519.export({ type: 'spki', format: 'der' }));
 
-    // a dies; b takes the lease, finds checkpoints it did not sign, and exits instead of appending.
-    a.signal('SIGKILL');
-    await a.exited;
-    await publish(50, 20);
-    assert.equal(await b.exited, 1, 'b exits with status 1 on takeover');
-    assert.match(b.log(), /LOG_KEY_MISMATCH/);
-    assert.match(b.log(), /refusing to append/);
-
-    // At start-up: other keys, and the right keys under another origin, are refused at once.
+    // At start-up: other keys, and the right keys under another origin, are refused at once, even
+    // as a standby (a is still active).
     const wrong: Record<string, string>[] = [
       { LOG_KEYS_DIR: otherKeys },
       { LOG_ORIGIN: 'attestry.test/another-log' },
@@ -437,20 +446,77 @@ describe("the log's identity: a sequencer with other keys or another origin neve
       const c = h.startSequencer({ ...env, ...extra });
       assert.equal(await c.exited, 1, `refused at start-up: ${JSON.stringify(extra)}`);
       assert.match(c.log(), /LOG_KEY_MISMATCH/);
+      assert.match(c.log(), /refusing to append/);
     }
+
+    // On takeover: a sequencer with other keys that got past start-up (here: built in-process,
+    // which skips main's check) takes the lease once a is gone, checks, and gives up for good.
+    a.signal('SIGKILL');
+    await a.exited;
+    await publish(50, 20);
+    const other = loadLogKeys({ dir: otherKeys });
+    const signers = logSigners(h.origin, {
+      ed25519: other.ed25519.privateKey,
+      ecdsa: other.ecdsa.privateKey,
+    });
+    const pool = createPool(h.db.serviceUrls.sequencer, { applicationName: 'test-takeover', max: 4 });
+    const bus = new Bus({ brokers: kafkaBrokers(), clientId: 'test-takeover' });
+    let fatal: (e: Error) => void = () => undefined;
+    const failed = new Promise<Error>((r) => (fatal = r));
+    const takeover = new Sequencer({
+      pool,
+      bus,
+      topics: h.topics,
+      groupId: `${h.prefix}sequencer`,
+      logger: createLogger('sequencer', 'silent'),
+      metrics: createMetrics('sequencer'),
+      clock: systemClock,
+      identity: { origin: h.origin, logId: other.logId },
+      signers,
+      setKey: other.ecdsa.privateKey,
+      logIdentity: {
+        origin: h.origin,
+        logId: other.logId,
+        ed25519Spki: other.ed25519.publicKey.export({ type: 'spki', format: 'der' }),
+        ecdsaSpki: other.ecdsa.publicKey.export({ type: 'spki', format: 'der' }),
+      },
+      verify: () => {
+        throw new Error('never reached: nothing is verified before the identity check');
+      },
+      leaseMs: 2000,
+      inlineLimitBytes: 1024 * 1024,
+      maxBytesPerPartition: 1024 * 1024,
+      onFatal: fatal,
+    });
+    takeover.start();
+    const e = await failed;
+    assert.match(e.message, /refusing to append/);
+    assert.equal(takeover.state, 'failed');
+    await takeover.stop();
+    await bus.close();
+    await pool.end();
     assert.equal(await treeSize(h.admin), 50, 'nobody appended with the wrong identity');
 
-    // The log's own keys take the 20 waiting submissions: nothing lost, nothing twice, and every
-    // checkpoint verifies with the log's public keys.
+    // A log from before migration 0006 (no identity recorded): its checkpoints still decide.
+    await h.admin.query('DELETE FROM tlog.log_identity');
+    const c = h.startSequencer({ ...env, LOG_KEYS_DIR: otherKeys });
+    assert.equal(await c.exited, 1, 'refused on the checkpoints alone');
+    assert.match(c.log(), /not signed by this sequencer's keys/);
+
+    // The log's own keys record the identity again and take the 20 waiting submissions: nothing
+    // lost, nothing twice, and every checkpoint verifies with the log's public keys.
     const d = h.startSequencer(env);
     await d.waitReady();
     await eventually(async () => ((await treeSize(h.admin)) === 70 ? true : undefined), 60_000, '70 by d');
     await assertLogIntact(h, 70);
-    const keys = h.publicKeys();
-    for (const c of await allCheckpoints(h)) {
-      const cp = parseCheckpointNote(c.note);
-      assert.equal(cp.origin, h.origin);
-      assert.deepEqual(verifyCheckpointSignatures(cp, keys.ecdsa, keys.ed25519), {
+    assert.equal(
+      (await h.admin.query<{ log_id: string }>('SELECT log_id FROM tlog.log_identity')).rows[0]?.log_id,
+      recorded[0]?.log_id,
+    );
+    for (const cp of await allCheckpoints(h)) {
+      const parsed = parseCheckpointNote(cp.note);
+      assert.equal(parsed.origin, h.origin);
+      assert.deepEqual(verifyCheckpointSignatures(parsed, keys.ecdsa, keys.ed25519), {
         ecdsa: true,
         ed25519: true,
       });

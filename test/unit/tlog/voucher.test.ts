@@ -4,8 +4,8 @@ import { describe, test } from 'node:test';
 import { crypto, toBase64 } from '../../../libs/core/index.js';
 import { createVoucher } from '../../../libs/tlog/index.js';
 
-const logKey = crypto.generateKeyPair('ed25519').privateKey;
-const otherKey = crypto.generateKeyPair('ed25519').privateKey;
+const logKey = crypto.randomBytes(32);
+const otherKey = crypto.randomBytes(32);
 const trust = { roots: [], keyHints: [] };
 const body = Buffer.from('{"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}}');
 
