@@ -9,7 +9,9 @@
  *
  *   npx tsx bench/e2e-ingest.ts [--rate 100] [--seconds 20] [--poll-ms 100] [--port-base 28380] [--json]
  *
- * The RSS of each service process (VmRSS sampled every 500 ms, peak VmHWM) is reported too.
+ * The RSS of each service process (VmRSS sampled every 500 ms, peak VmHWM) is reported too, and the
+ * CPU seconds each process kind used from the first submission to the end (bench/cpu.ts: services,
+ * the Kafka broker, PostgreSQL, this load generator, the machine's busy time), with the load average.
  * --json: one JSON object on stdout (with the per-second series the suite draws); the human lines
  * go to stderr. Everything (the load generator included) shares the machine's cores.
  */
@@ -22,6 +24,8 @@ import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { Bus, topicSpecs } from '../libs/bus/index.js';
 import { freshBenchDatabase, root, startBenchStack } from './stack.js';
 import { percentile, type SecondPoint } from './report.js';
+import { cpuLine, cpuMeter } from './cpu.js';
+import { loadavg } from 'node:os';
 
 const { values } = parseArgs({
   options: {
@@ -273,6 +277,16 @@ const poller = (async () => {
 })();
 
 human(`e2e: ${N} submissions at ${RATE}/s offered for ${SECONDS} s\n`);
+const loadBefore = loadavg();
+// CPU by process kind over the run (from the first submission to the last answer).
+const cpu = cpuMeter({
+  processes: () => ({
+    ...Object.fromEntries(Object.entries(children).map(([n, c]) => [n, c.pid])),
+    ...Object.fromEntries(extras.map((e) => [e.label, e.proc.pid])),
+  }),
+  kafkaHome: stack.settings.home,
+  database: decodeURIComponent(new URL(db.adminUrl).pathname.slice(1)),
+});
 const started = performance.now();
 const pending: Promise<void>[] = [];
 for (let i = 0; i < N; i++) {
@@ -295,6 +309,7 @@ await poller;
 clearInterval(rssTimer);
 sampleRss();
 const end = performance.now();
+const cpuReport = cpu.stop();
 
 // ---- results ------------------------------------------------------------------------------------------
 
@@ -364,6 +379,8 @@ const result = {
   pollRequests,
   pollErrors,
   rss,
+  cpu: cpuReport,
+  load: { before: loadBefore, after: loadavg() },
   series,
 };
 out(
@@ -377,6 +394,7 @@ out(
     .map(([n, r]) => `${n} ${r.hwmMb}`)
     .join(', ')}\n`,
 );
+out(cpuLine(cpuReport));
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 
 await stopAll();

@@ -4,10 +4,16 @@
  * the mixed point-query set open-loop at a fixed offered rate (achieved rate, p50, p99).
  *
  *   npx tsx bench/graphql.ts --url <admin url of an indexed database> [--runs 300] [--rate 500] [--seconds 20]
+ *     [--apis 1] [--port 24100]
  *
  * The database is the benchmark dataset: the synthetic 1,000,000-entry index of bench/idx-dataset.ts,
  * or a log the generator filled through the pipeline (`attestry demo --scale 1000000 --via kafka`).
  * The api, PostgreSQL and this load generator share the machine's cores.
+ *
+ * --apis K (docs/SCALING.md): K api processes (ports --port ... --port + K − 1), requests spread over
+ * them round-robin; the client keeps at most 64 connections in all (64 / K to each api), so only the
+ * number of processes changes. The mixed phase reports the CPU seconds of each process kind
+ * (bench/cpu.ts: the apis, PostgreSQL, this load generator).
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -17,6 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPool } from '../libs/db/index.js';
 import { median, percentile, root } from './stack.js';
+import { cpuLine, cpuMeter } from './cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +33,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '500' },
     seconds: { type: 'string', default: '20' },
     port: { type: 'string', default: '24100' },
+    apis: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -36,6 +44,7 @@ const T_RUNS = Number(values['transitive-runs']);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const load = () => loadavg()[0]?.toFixed(2) ?? '?';
+const APIS = Number(values.apis);
 
 // ---- parameters from the dataset -------------------------------------------------------------------
 
@@ -81,38 +90,45 @@ const tenPercent = packages[0];
 // ---- the api -----------------------------------------------------------------------------------------
 
 const home = mkdtempSync(path.join(tmpdir(), 'bench-graphql-'));
-const api = spawn(process.execPath, [path.join(root, 'dist/services/api/main.js')], {
-  env: {
-    PATH: process.env['PATH'] ?? '',
-    HOST: '127.0.0.1',
-    PORT: values.port,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: url,
-    ATTESTRY_HOME: home,
-    DB_POOL_SIZE: '16',
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-// Never leave the api running when this script fails.
-process.on('exit', () => void (api.exitCode === null && api.kill('SIGTERM')));
-const base = `http://127.0.0.1:${values.port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/readyz`)).ok) break;
-  } catch {
-    /* starting */
+const bases = Array.from({ length: APIS }, (_, i) => `http://127.0.0.1:${Number(values.port) + i}`);
+const apis = bases.map((_, i) =>
+  spawn(process.execPath, [path.join(root, 'dist/services/api/main.js')], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOST: '127.0.0.1',
+      PORT: String(Number(values.port) + i),
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: url,
+      ATTESTRY_HOME: home,
+      DB_POOL_SIZE: '16',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  }),
+);
+// Never leave an api running when this script fails.
+process.on('exit', () => apis.forEach((api) => void (api.exitCode === null && api.kill('SIGTERM'))));
+for (const base of bases)
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {
+      /* starting */
+    }
+    if (i > 300) throw new Error('api did not start');
+    await new Promise((r) => setTimeout(r, 100));
   }
-  if (i > 300) throw new Error('api did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
 
-/** Keep-alive connections, at most 64 at once: a load generator with a pool, as real clients have. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+/** Keep-alive connections, at most 64 at once in all (the agent's limit is per api): a load generator
+ * with a pool, as real clients have. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(1, Math.floor(64 / APIS)) });
 let firstError = '';
+let next = 0;
 
 function gql(query: string, variables: Record<string, unknown>): Promise<number> {
   const t0 = performance.now();
   const body = JSON.stringify({ query, variables });
+  // Round-robin over the api processes.
+  const base = bases[next++ % bases.length] as string;
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${base}/graphql`,
@@ -210,6 +226,10 @@ let failed = 0;
 const started = performance.now();
 const total = RATE * SECONDS;
 const inflight: Promise<void>[] = [];
+const cpu = cpuMeter({
+  processes: () => Object.fromEntries(apis.map((a, i) => [i === 0 ? 'api' : `api#${i + 1}`, a.pid])),
+  database: decodeURIComponent(new URL(url).pathname.slice(1)),
+});
 for (let i = 0; i < total; i++) {
   const due = started + (i * 1000) / RATE;
   const wait = due - performance.now();
@@ -225,6 +245,7 @@ for (let i = 0; i < total; i++) {
 }
 await Promise.all(inflight);
 const elapsed = (performance.now() - started) / 1000;
+const cpuReport = cpu.stop();
 latencies.sort((a, b) => a - b);
 const mixed = {
   offered: RATE,
@@ -233,12 +254,16 @@ const mixed = {
   p99: percentile(latencies, 99),
   failed,
   load: load(),
+  apis: APIS,
+  cpu: cpuReport,
 };
 process.stderr.write(
   `mixed at ${RATE}/s offered: ${mixed.achieved}/s achieved, p50 ${mixed.p50.toFixed(1)} ms, p99 ${mixed.p99.toFixed(1)} ms, ${failed} failed${firstError ? ` (first: ${firstError})` : ''}\n`,
 );
 
-api.kill('SIGTERM');
+process.stderr.write(cpuLine(cpuReport));
+
+for (const api of apis) api.kill('SIGTERM');
 agent.destroy();
 const out = {
   dataset: { artifacts: artifactCount, bigKeySignatures: bigKey.n, tenPercentPackage: tenPercent },

@@ -6,12 +6,15 @@
  * RSS (VmHWM) is read from /proc.
  *
  *   npx tsx bench/sequencer-drain.ts [--entries 200000] [--runs 3] [--kind hashedrekord|dsse|mixed]
- *     [--indexer] [--port 28181] [--json]
+ *     [--indexer] [--indexers 1] [--port 28181] [--json]
  *
  * --indexer: after each drain, stop the sequencer (once its relay has published every entry to
  * attestry.entries), start one indexer on the same log and time it draining the entries topic the
  * same way: rate = entries / (time the index reached N − time it first held an entry), from
  * idx.entries polled every 200 ms; its peak RSS too.
+ * --indexers M (implies --indexer): M indexer processes started together in one consumer group
+ * (ports --port + 1 ... + M), sharing the entries topic's partitions; the rate is the group's, the
+ * peak RSS and CPU seconds (bench/cpu.ts, with Kafka's and PostgreSQL's) are per process.
  * --json: one JSON object on stdout (the human lines go to stderr).
  */
 import { parseArgs } from 'node:util';
@@ -22,6 +25,7 @@ import { generateKeyPairSync, sign, createHash } from 'node:crypto';
 import { Bus, topicNames, topicSpecs } from '../libs/bus/index.js';
 import { createPool } from '../libs/db/index.js';
 import { freshBenchDatabase, median, root, startBenchStack } from './stack.js';
+import { cpuLine, cpuMeter, type CpuReport } from './cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     kind: { type: 'string', default: 'hashedrekord' },
     indexer: { type: 'boolean', default: false },
+    indexers: { type: 'string', default: '1' },
     port: { type: 'string', default: '28181' },
     json: { type: 'boolean', default: false },
   },
@@ -37,6 +42,8 @@ const human = (line: string) => (values.json ? process.stderr : process.stdout).
 const N = Number(values.entries);
 const RUNS = Number(values.runs);
 const KIND = values.kind as 'hashedrekord' | 'dsse' | 'mixed';
+const INDEXERS = Number(values.indexers);
+const WITH_INDEXER = values.indexer || INDEXERS > 1;
 
 const stack = await startBenchStack({ build: true });
 const bus = new Bus({ brokers: stack.infra.brokers, clientId: 'bench' });
@@ -98,7 +105,15 @@ interface RunResult {
   seconds: number;
   batches: number;
   rssMb: number;
-  indexer?: { rate: number; seconds: number; rssMb: number };
+  /** rssMb: the largest of the indexers'; per process: rssMbPerProcess, cpu.byProcess. */
+  indexer?: {
+    rate: number;
+    seconds: number;
+    rssMb: number;
+    processes: number;
+    rssMbPerProcess: number[];
+    cpu: CpuReport;
+  };
 }
 
 const peakRssMb = (pid: number | undefined) =>
@@ -162,7 +177,7 @@ async function oneRun(run: number): Promise<RunResult> {
     )
   ).rows;
   let indexer: RunResult['indexer'];
-  if (values.indexer) {
+  if (WITH_INDEXER) {
     // The relay publishes committed entries to attestry.entries after the commit: wait for all.
     for (;;) {
       const next =
@@ -178,8 +193,16 @@ async function oneRun(run: number): Promise<RunResult> {
   }
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  if (values.indexer) {
-    const ix = service('indexer', db.serviceUrls.indexer, prefix, Number(values.port) + 1);
+  if (WITH_INDEXER) {
+    const ixs = Array.from({ length: INDEXERS }, (_, i) =>
+      service('indexer', db.serviceUrls.indexer, prefix, Number(values.port) + 1 + i),
+    );
+    const cpu = cpuMeter({
+      processes: () =>
+        Object.fromEntries(ixs.map((ix, i) => [i === 0 ? 'indexer' : `indexer#${i + 1}`, ix.pid])),
+      kafkaHome: stack.settings.home,
+      database: decodeURIComponent(new URL(db.adminUrl).pathname.slice(1)),
+    });
     let first: { n: number; t: number } | undefined;
     let n = 0;
     let t = 0;
@@ -188,13 +211,21 @@ async function oneRun(run: number): Promise<RunResult> {
       n = Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM idx.entries')).rows[0]?.n ?? 0);
       t = performance.now() / 1000;
       if (n > 0 && !first) first = { n, t };
-      if (ix.exitCode !== null) throw new Error('the indexer exited');
+      if (ixs.some((ix) => ix.exitCode !== null)) throw new Error('an indexer exited');
     }
-    const ixRss = peakRssMb(ix.pid);
-    ix.kill('SIGTERM');
-    await new Promise((r) => ix.once('exit', r));
+    const cpuReport = cpu.stop();
+    const ixRss = ixs.map((ix) => peakRssMb(ix.pid));
+    for (const ix of ixs) ix.kill('SIGTERM');
+    await Promise.all(ixs.map((ix) => new Promise((r) => ix.once('exit', r))));
     const f = first ?? { n: 0, t };
-    indexer = { rate: (N - f.n) / (t - f.t), seconds: t - f.t, rssMb: ixRss };
+    indexer = {
+      rate: (N - f.n) / (t - f.t),
+      seconds: t - f.t,
+      rssMb: Math.max(...ixRss),
+      processes: INDEXERS,
+      rssMbPerProcess: ixRss,
+      cpu: cpuReport,
+    };
   }
   await admin.end();
   await db.drop();
@@ -214,7 +245,8 @@ for (let run = 0; run < RUNS; run++) {
   );
   if (r.indexer)
     human(
-      `run ${run}: indexer ${r.indexer.rate.toFixed(0)} entries/s (${r.indexer.seconds.toFixed(1)} s), indexer peak RSS ${r.indexer.rssMb} MB\n`,
+      `run ${run}: ${INDEXERS} indexer(s) ${r.indexer.rate.toFixed(0)} entries/s (${r.indexer.seconds.toFixed(1)} s), ` +
+        `indexer peak RSS ${r.indexer.rssMbPerProcess.join(' + ')} MB\n${cpuLine(r.indexer.cpu)}`,
     );
   results.push(r);
 }
@@ -232,6 +264,7 @@ process.stdout.write(
     maxRssMb: Math.max(...results.map((r) => r.rssMb)),
     ...(ixRates.length > 0
       ? {
+          indexers: INDEXERS,
           indexerMedianRate: Math.round(median(ixRates)),
           indexerMaxRssMb: Math.max(...results.map((r) => r.indexer?.rssMb ?? 0)),
         }
