@@ -167,7 +167,11 @@ export async function startApiServer(
   /** Limits on a parsed request; undefined when it may run (or when Apollo must explain it). */
   // Parsed documents by query text: clients repeat the same few queries, so the limits do not
   // parse each request again (Apollo keeps its own cache of parsed and validated documents).
-  const parsed = new Lru<DocumentNode>(1000);
+  // Only short texts are kept: a parsed document takes ~10-20 times its text, and one-off
+  // queries with inlined literals (a poller's 50 aliases, an attacker's 50,000 tokens) would
+  // otherwise fill the cache with megabytes each; at most 500 x 4 KiB of text stays here.
+  const parsed = new Lru<DocumentNode>(500);
+  const CACHED_QUERY_MAX = 4096;
   const refuse = (query: unknown, variables: unknown, operationName: unknown) => {
     if (typeof query !== 'string') return undefined;
     let doc = parsed.get(query);
@@ -177,7 +181,7 @@ export async function startApiServer(
       } catch {
         return undefined; // Apollo answers GRAPHQL_PARSE_FAILED with the position
       }
-      parsed.set(query, doc);
+      if (query.length <= CACHED_QUERY_MAX) parsed.set(query, doc);
     }
     const errors = checkLimits(
       schema,

@@ -13,6 +13,11 @@ export const gatewayConfig = z.object({
   /** How long POST /api/v1/entries waits for inclusion before answering 503 (the submission stays accepted). */
   INCLUSION_WAIT_MS: positiveInt(30000),
   PORT: port(8080),
+  /**
+   * PostgreSQL connections of one gateway (inclusion waiters, tiles, proofs, search). Several
+   * gateways on one server add up: keep the sum under max_connections or put a pooler in front.
+   */
+  DB_POOL_SIZE: positiveInt(20),
   /** Largest accepted request body (default 8 MiB; the submission topics take 12 MiB). */
   MAX_BODY_BYTES: byteSize(8 * 1024 * 1024),
   /** Per-client token bucket: sustained requests per second and burst. */

@@ -38,7 +38,7 @@ const logger = createLogger('gateway', config.LOG_LEVEL);
 const metrics = createMetrics('gateway');
 const pool = createPool(config.DATABASE_URL, {
   applicationName: 'attestry-gateway',
-  max: 20,
+  max: config.DB_POOL_SIZE,
   statementTimeoutMs: 10000,
 });
 const bus = new Bus({
