@@ -7,11 +7,18 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAttestryError } from '../../libs/core/index.js';
 import { createPool } from '../../libs/db/index.js';
-import { replay, type ReplayProgress, type ReplayResult } from '../../services/indexer/replay.js';
+import {
+  DEFAULT_BATCH,
+  DEFAULT_CONCURRENCY,
+  replay,
+  type ReplayProgress,
+  type ReplayResult,
+} from '../../services/indexer/replay.js';
 import { adminDatabaseUrl, settingsFromEnv } from '../stack.js';
 import { CliError, guarded, say } from './cli-common.js';
 
-export const REPLAY_HELP = `attestry replay [--from INDEX] [--batch N] [--drop-old] [--database-url URL]
+export const REPLAY_HELP = `attestry replay [--from INDEX] [--batch N] [--concurrency K] [--drop-old]
+               [--database-url URL]
   Rebuilds the index (schema idx) from the log itself (tlog.entries and tlog.attestations, in log
   order), with the indexer's own projection code.
 
@@ -28,7 +35,11 @@ export const REPLAY_HELP = `attestry replay [--from INDEX] [--batch N] [--drop-o
                 entry half-written. Entity rows (artifacts, packages, signers, node numbers) and
                 artifact merges are only ever added, never removed: when a fix can retract an
                 alias or an entity, run a full replay. Deploy the fix to the indexers first.
-  --batch N     entries per transaction (default 500; fewer when their rows are many)
+  --batch N     entries per transaction (default 250; fewer when their rows are many)
+  --concurrency K
+                batch transactions in flight at once, over disjoint ranges of the log (default
+                ${DEFAULT_CONCURRENCY}: node projects one batch while PostgreSQL writes the others;
+                the result does not depend on K). Uses K + 2 database connections.
   --drop-old    drop idx_old after the switch (default: keep it until the next replay)
   --database-url URL
                 admin URL of the database (default DATABASE_URL, else the local cluster's
@@ -66,7 +77,8 @@ export function progressReporter(
     const elapsed = (now() - t0) / 1000;
     const rate = elapsed > 0 ? p.entries / elapsed : 0;
     const total = Math.max(p.target - p.from, 1);
-    const done = Math.min(Math.max(p.next - p.from, 0), total);
+    // Entries projected, not the low-water mark: concurrent writers fill the range segment by segment.
+    const done = Math.min(Math.max(p.entries, 0), total);
     const eta = rate > 0 ? (total - done) / rate : Number.NaN;
     const pct = (100 * done) / total;
     const text = `${fmt(done)}/${fmt(total)} entries  ${fmt(rate)}/s  ETA ${duration(eta)}  (${p.phase})`;
@@ -121,6 +133,7 @@ export function runReplay(root: string, argv: string[]): Promise<number> {
         options: {
           from: { type: 'string' },
           batch: { type: 'string' },
+          concurrency: { type: 'string' },
           'drop-old': { type: 'boolean' },
           'database-url': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
@@ -134,7 +147,8 @@ export function runReplay(root: string, argv: string[]): Promise<number> {
       return 0;
     }
     const from = int('--from', values.from, 0);
-    const batch = int('--batch', values.batch, 1) ?? 500;
+    const batch = int('--batch', values.batch, 1) ?? DEFAULT_BATCH;
+    const concurrency = int('--concurrency', values.concurrency, 1) ?? DEFAULT_CONCURRENCY;
     const dropOld = values['drop-old'] === true;
     if (from !== undefined && dropOld) throw new CliError('--drop-old goes with a full replay, not --from');
     let url = values['database-url'];
@@ -145,7 +159,8 @@ export function runReplay(root: string, argv: string[]): Promise<number> {
         throw new CliError(`no database: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    const pool = createPool(url, { applicationName: 'attestry-replay', max: 2 });
+    // One connection per batch transaction, one holding the replay lock, one for the log size.
+    const pool = createPool(url, { applicationName: 'attestry-replay', max: concurrency + 2 });
     const progress = progressReporter(process.stderr);
     try {
       const result = await replay({
@@ -153,6 +168,7 @@ export function runReplay(root: string, argv: string[]): Promise<number> {
         migrationsDir: path.join(root, 'schema/sql'),
         ...(from !== undefined ? { from } : {}),
         batchEntries: batch,
+        concurrency,
         dropOld,
         logger: {
           warn: (obj, msg) => {

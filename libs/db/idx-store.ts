@@ -486,31 +486,44 @@ const Q_ALIASES_SPLIT = `
 export const ARTIFACT_MERGE_LOCK_KEY = 7406114153;
 const Q_MERGE_LOCK = 'SELECT pg_advisory_xact_lock($1)';
 /**
- * Sets every digest reachable from the seeds through idx.artifact_aliases to the smallest digest
- * of its component. Runs under the merge lock, after this transaction's aliases are written, so it
- * sees every alias committed before it plus its own (docs/design/0004-index.md).
+ * Joins the artifacts that the given alias pairs connect, under the merge lock (a fresh READ
+ * COMMITTED snapshot: every earlier merger's commit is seen). By the invariant of 0004 every
+ * committed alias already joins two digests with the same representative, the minimum of their
+ * component, so the components to join are found on the representatives alone: `e` maps each pair
+ * this transaction states to the representatives of its two ends, as they are now; `reach` closes
+ * those links (both directions are stated); each component's new representative is the minimum of
+ * its members' (the minimum of the union). Then every digest of a joined artifact (index
+ * artifacts_artifact) gets the new representative and its node row the new representative's number.
+ * The cost is the size of the artifacts joined, not the number of alias facts stating them (a
+ * popular artifact is restated by thousands of entries: walking their evidence made the merge most
+ * of a replay's time, docs/design/0009-replay.md).
  */
 const Q_MERGE_ARTIFACTS = `
-  WITH RECURSIVE reach(seed, digest) AS (
-    SELECT s COLLATE "C", s COLLATE "C" FROM unnest($1::text[]) AS s
+  WITH RECURSIVE e AS (
+    SELECT DISTINCT a.artifact COLLATE "C" AS x, b.artifact COLLATE "C" AS y
+      FROM unnest($1::text[], $2::text[]) AS p(digest, alias)
+      JOIN idx.artifacts a ON a.digest = p.digest
+      JOIN idx.artifacts b ON b.digest = p.alias
+     WHERE a.artifact <> b.artifact
+  ), reach(seed, rep) AS (
+    SELECT x, x FROM e
     UNION
-    SELECT r.seed, n.alias
-      FROM reach r
-      CROSS JOIN LATERAL (SELECT DISTINCT a.alias FROM idx.artifact_aliases a WHERE a.digest = r.digest) n
-  ), reps AS (
-    SELECT seed, min(digest) AS rep FROM reach GROUP BY seed
+    SELECT r.seed, e.y FROM reach r JOIN e ON e.x = r.rep
   ), target AS (
-    SELECT r.digest, min(p.rep) AS rep FROM reach r JOIN reps p USING (seed) GROUP BY r.digest
+    SELECT seed AS old, min(rep) AS rep FROM reach GROUP BY seed
   ), moved AS (
+    -- "= ANY (ARRAY(...))" keeps these index probes: joined with the CTE alone, the planner (which
+    -- guesses 200 rows for it) may scan the whole table instead.
     UPDATE idx.artifacts t SET artifact = target.rep
       FROM target
-     WHERE t.digest = target.digest AND t.artifact <> target.rep
-    RETURNING t.digest
+     WHERE t.artifact = ANY (ARRAY(SELECT old FROM target WHERE old <> rep)) AND t.artifact = target.old
+    RETURNING t.digest, t.artifact AS rep
   ), renumbered AS (
     -- idx.node_ids.artifact follows idx.artifacts.artifact: the representative's number.
     UPDATE idx.node_ids n SET artifact = r.id
-      FROM target JOIN idx.node_ids r ON r.ref = target.rep
-     WHERE n.ref = target.digest AND n.artifact IS DISTINCT FROM r.id
+      FROM moved JOIN idx.node_ids r ON r.ref = moved.rep
+     WHERE n.ref = ANY (ARRAY(SELECT digest FROM moved)) AND n.ref = moved.digest
+       AND n.artifact IS DISTINCT FROM r.id
     RETURNING n.ref
   )
   SELECT (SELECT count(*) FROM moved)::int AS merged, (SELECT count(*) FROM renumbered)::int AS renumbered`;
@@ -847,9 +860,9 @@ export async function writeRows(
  * Unifies the artifacts the given alias rows connect. Without new information (every pair
  * already in one artifact: a replay, a re-statement) it takes no lock. Equal representatives
  * read in one snapshot mean one component then, and components only ever grow, so skipping is
- * safe; a pair that is split (or involves a digest this transaction inserted, whose row starts as
- * its own artifact) takes the merge lock and recomputes the components from committed aliases
- * plus this transaction's own.
+ * safe; when a pair is split (or involves a digest this transaction inserted, whose row starts as
+ * its own artifact), it takes the merge lock and joins the artifacts its pairs connect, read
+ * again after the lock (Q_MERGE_ARTIFACTS).
  */
 export async function mergeArtifacts(
   client: PoolClient,
@@ -858,18 +871,13 @@ export async function mergeArtifacts(
 ): Promise<number> {
   if (aliases.length === 0) return 0;
   const pairs = uniqueSorted(aliases, (a) => `${a.digest} ${a.alias}`);
-  const split = (
-    await client.query<{ split: boolean }>(inSchema(Q_ALIASES_SPLIT, schema), [
-      pairs.map((p) => p.digest),
-      pairs.map((p) => p.alias),
-    ])
-  ).rows[0]?.split;
+  const params = [pairs.map((p) => p.digest), pairs.map((p) => p.alias)];
+  const split = (await client.query<{ split: boolean }>(inSchema(Q_ALIASES_SPLIT, schema), params)).rows[0]
+    ?.split;
   if (split !== true) return 0;
   await client.query(Q_MERGE_LOCK, [ARTIFACT_MERGE_LOCK_KEY]);
-  const seeds = [...new Set(pairs.map((p) => p.digest))].sort();
   return (
-    (await client.query<{ merged: number }>(inSchema(Q_MERGE_ARTIFACTS, schema), [seeds])).rows[0]?.merged ??
-    0
+    (await client.query<{ merged: number }>(inSchema(Q_MERGE_ARTIFACTS, schema), params)).rows[0]?.merged ?? 0
   );
 }
 

@@ -95,6 +95,8 @@ describe('attestry replay', () => {
   let idx: Indexers;
   let api: RunningService;
   let apiRole: Pool;
+  /** The replays' own pool: the replay lock and DEFAULT_CONCURRENCY writers, the test's queries aside. */
+  let replayPool: Pool;
   let total = 0;
   let live: Record<string, string[]> = {};
 
@@ -129,6 +131,7 @@ describe('attestry replay', () => {
     });
     await api.waitReady();
     apiRole = createPool(h.db.serviceUrls.api, { applicationName: 'test-api-role', max: 2 });
+    replayPool = createPool(h.db.adminUrl, { applicationName: 'test-replay', max: 6 });
     const first = inputs('one', 300);
     total = first.length;
     await submit(h, first);
@@ -138,6 +141,7 @@ describe('attestry replay', () => {
   });
   after(async () => {
     await apiRole?.end();
+    await replayPool?.end();
     await api?.stop();
     await idx?.stopAll();
     await h?.close();
@@ -146,7 +150,7 @@ describe('attestry replay', () => {
   it('rebuilds into idx_next while the api answers from idx, switches, and equals the live projection (twice)', async () => {
     let midBuild: Promise<{ count: number; answers: number; readable: number }> | undefined;
     const r = await replay({
-      pool: h.admin,
+      pool: replayPool,
       migrationsDir: MIGRATIONS,
       batchEntries: 20,
       logger: quiet,
@@ -182,8 +186,27 @@ describe('attestry replay', () => {
     assert.match(fn.rows[0]?.s ?? '', /idx\.node_ids/);
     assert.doesNotMatch(fn.rows[0]?.s ?? '', /idx_next/);
     // Twice: identical again, and the previous idx_old is replaced.
-    await replay({ pool: h.admin, migrationsDir: MIGRATIONS, batchEntries: 50, logger: quiet });
+    await replay({ pool: replayPool, migrationsDir: MIGRATIONS, batchEntries: 50, logger: quiet });
     assert.deepEqual(await dumpIndex(h.admin), live, 'a second rebuild is identical');
+  });
+
+  it('concurrent writers (4, small batches: alias pairs and shared packages across batches and segments) build the same index as one', async () => {
+    for (const concurrency of [4, 1]) {
+      const r = await replay({
+        pool: replayPool,
+        migrationsDir: MIGRATIONS,
+        batchEntries: 7,
+        concurrency,
+        logger: quiet,
+      });
+      assert.equal(r.entries, total);
+      assert.deepEqual(await dumpIndex(h.admin), live, `concurrency ${concurrency}: equal to the live index`);
+    }
+    // The merges did happen in the rebuild: the statements' sha512 aliases joined their sha256 artifacts.
+    const merged = await h.admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM idx.artifacts WHERE digest LIKE 'sha512:%' AND artifact LIKE 'sha256:%'",
+    );
+    assert.ok((merged.rows[0]?.n ?? 0) > 0, 'artifacts were merged across digests');
   });
 
   it('a live indexer running across the switch continues in the new index: nothing lost, nothing doubled', async () => {
@@ -194,7 +217,7 @@ describe('attestry replay', () => {
     const feeding = submit(h, more);
     let switchSeen: { offsets: number; heldIndexers: number } | undefined;
     const r: ReplayResult = await replay({
-      pool: h.admin,
+      pool: replayPool,
       migrationsDir: MIGRATIONS,
       batchEntries: 25,
       logger: quiet,
@@ -243,7 +266,7 @@ describe('attestry replay', () => {
     // A clean rebuild of the same log, with the indexer stopped, is the same index.
     await idx.stopAll();
     await replay({
-      pool: h.admin,
+      pool: replayPool,
       migrationsDir: MIGRATIONS,
       batchEntries: 100,
       dropOld: true,
@@ -290,7 +313,7 @@ describe('attestry replay', () => {
     await h.admin.query('DELETE FROM idx.signatures WHERE log_index = $1', [below]);
 
     const r = await replay({
-      pool: h.admin,
+      pool: replayPool,
       migrationsDir: MIGRATIONS,
       from,
       batchEntries: 30,
@@ -322,6 +345,8 @@ describe('attestry replay', () => {
     const bad = cli(['replay', '--from', 'x', '--database-url', h.db.adminUrl]);
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim(), 'attestry: --from must be an integer >= 0');
+    const zero = cli(['replay', '--concurrency', '0', '--database-url', h.db.adminUrl]);
+    assert.equal(zero.stderr.trim(), 'attestry: --concurrency must be an integer >= 1');
     const beyond = cli(['replay', '--from', '999999', '--database-url', h.db.adminUrl]);
     assert.equal(beyond.status, 1);
     assert.match(beyond.stderr.trim(), /^attestry: replay: --from 999999 is beyond the log's \d+ entries$/);
