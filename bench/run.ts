@@ -259,6 +259,18 @@ async function step(
   return runs;
 }
 
+/**
+ * A script that repeats its runs itself (one invocation with --runs, a `perRun` array in its JSON):
+ * each spec's `get` reads one element of perRun, and the figure's runs are those elements.
+ */
+async function stepPerRun(name: string, file: string, args: string[], specs: FigureSpec[]): Promise<void> {
+  const r = (await step(name, file, args, [], 1))[0];
+  if (!r) return;
+  const per = (r.json['perRun'] as Record<string, unknown>[] | undefined) ?? [];
+  for (const spec of specs)
+    pending.push({ spec, runs: per.map((x) => spec.get(x)), loads: [r.load], command: commands.length - 1 });
+}
+
 const n = (v: unknown): number =>
   typeof v === 'number' ? v : v === null || v === undefined ? NaN : Number(v);
 const at = (j: unknown, ...keys: (string | number)[]): number => {
@@ -457,7 +469,7 @@ ordered.push(['proof.cold.p50', 'proof.cold.p99'], ['proof.warm.p50', 'proof.war
 
 const drainN = values['drain-entries'] ?? (QUICK ? '2000' : '200000');
 const DRAIN = `Sequencer and indexer, preload and drain (issues 3 and 6), ${Number(drainN).toLocaleString('en-US')} mixed entries`;
-// sequencer-drain repeats its runs itself: one invocation with --runs, figures from its perRun.
+// sequencer-drain repeats its runs itself: each `get` reads one element of its perRun.
 const drainSpecs: FigureSpec[] = [
   {
     id: 'sequencer.rate',
@@ -465,7 +477,7 @@ const drainSpecs: FigureSpec[] = [
     label: 'sequencer rate (entries / (last commit − first commit))',
     unit: 'entries/s',
     kind: 'rate',
-    get: () => NaN,
+    get: (x) => n(x['rate']),
     target: '≥ 5,000/s',
     limits: lim([
       ['raw verify (one core)', 'verify.raw'],
@@ -480,7 +492,7 @@ const drainSpecs: FigureSpec[] = [
     label: 'sequencer peak RSS (VmHWM)',
     unit: 'MB',
     kind: 'size',
-    get: () => NaN,
+    get: (x) => n(x['rssMb']),
     target: '< 300 MB',
     selfLoaded: true,
   },
@@ -490,7 +502,7 @@ const drainSpecs: FigureSpec[] = [
     label: 'indexer rate, draining attestry.entries (one indexer)',
     unit: 'entries/s',
     kind: 'rate',
-    get: () => NaN,
+    get: (x) => at(x, 'indexer', 'rate'),
     target: 'keeps pace with the sequencer',
     limits: lim([
       ['Kafka consume', 'kafka.consume'],
@@ -504,7 +516,7 @@ const drainSpecs: FigureSpec[] = [
     label: 'indexer peak RSS (VmHWM)',
     unit: 'MB',
     kind: 'size',
-    get: () => NaN,
+    get: (x) => at(x, 'indexer', 'rssMb'),
     target: '< 300 MB',
     selfLoaded: true,
   },
@@ -522,37 +534,20 @@ const drainSpecs: FigureSpec[] = [
     String(PORT_BASE + 10),
     '--json',
   ];
-  const runs = await step('sequencer-drain', 'sequencer-drain.ts', args, [], 1);
-  const r = runs[0];
-  if (r) {
-    const per = (r.json['perRun'] as Record<string, unknown>[] | undefined) ?? [];
-    const getters: Record<string, (x: Record<string, unknown>) => number> = {
-      'sequencer.rate': (x) => n(x['rate']),
-      'sequencer.rss': (x) => n(x['rssMb']),
-      'indexer.rate': (x) => at(x, 'indexer', 'rate'),
-      'indexer.rss': (x) => at(x, 'indexer', 'rssMb'),
-    };
-    for (const spec of drainSpecs)
-      pending.push({
-        spec,
-        runs: per.map((x) => getters[spec.id]!(x)),
-        loads: [r.load],
-        command: commands.length - 1,
-      });
-  }
+  await stepPerRun('sequencer-drain', 'sequencer-drain.ts', args, drainSpecs);
 }
 const replayN = QUICK ? 2000 : 100000;
 const REPLAY = `Index replay (issue 6): \`attestry replay\` over a ${replayN.toLocaleString('en-US')}-entry log of the generator's mix`;
 {
-  const specs: (FigureSpec & { perRun: (x: Record<string, unknown>) => number })[] = [
+  // replay.ts repeats the replay itself on one log: each `get` reads one element of its perRun.
+  const specs: FigureSpec[] = [
     {
       id: 'replay.rate',
       group: REPLAY,
       label: 'replay rate (entries projected and written per second)',
       unit: 'entries/s',
       kind: 'rate',
-      get: () => NaN,
-      perRun: (x) => n(x['rate']),
+      get: (x) => n(x['rate']),
       target: '≥ 1,667/s (1,000,000 entries in 10 min)',
       limits: lim([['the indexer drain rate', 'indexer.rate']]),
       selfLoaded: true,
@@ -563,8 +558,7 @@ const REPLAY = `Index replay (issue 6): \`attestry replay\` over a ${replayN.toL
       label: 'projected time for the 1,000,000-entry dataset at that rate',
       unit: 'min',
       kind: 'duration',
-      get: () => NaN,
-      perRun: (x) => 1_000_000 / n(x['rate']) / 60,
+      get: (x) => 1_000_000 / n(x['rate']) / 60,
       target: '< 10 min',
       selfLoaded: true,
     },
@@ -574,20 +568,13 @@ const REPLAY = `Index replay (issue 6): \`attestry replay\` over a ${replayN.toL
       label: 'replay process peak RSS',
       unit: 'MB',
       kind: 'size',
-      get: () => NaN,
-      perRun: (x) => n(x['rssMb']),
+      get: (x) => n(x['rssMb']),
       target: '< 300 MB',
       selfLoaded: true,
     },
   ];
-  // replay.ts repeats the replay itself on one log: one invocation with --runs, figures per run.
   const args = ['--entries', String(replayN), '--runs', String(RUNS), '--port', String(PORT_BASE + 15)];
-  const r = (await step('replay', 'replay.ts', [...args, '--json'], [], 1))[0];
-  if (r) {
-    const per = (r.json['perRun'] as Record<string, unknown>[] | undefined) ?? [];
-    for (const spec of specs)
-      pending.push({ spec, runs: per.map(spec.perRun), loads: [r.load], command: commands.length - 1 });
-  }
+  await stepPerRun('replay', 'replay.ts', [...args, '--json'], specs);
 }
 
 const e2eArgs = QUICK

@@ -11,6 +11,7 @@ import {
   formatCheckpoint,
   formatKeyId,
   openCheckpoint,
+  parseNote,
   signNote,
   type Signer,
   type Verifier,
@@ -81,17 +82,21 @@ export function signCheckpoint(
  */
 export function checkCheckpointSigners(note: string, origin: string, signers: readonly Signer[]): void {
   const expected = signers.map((s) => `${s.name}+${formatKeyId(s.keyId)}`);
-  const found = [...note.matchAll(/^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/gmu)].map((m) => {
-    const sig = Buffer.from(m[2] ?? '', 'base64');
-    return sig.length >= 4 ? `${m[1]}+${sig.readUInt32BE(0).toString(16).padStart(8, '0')}` : `${m[1]}+?`;
-  });
+  // The keys that did sign, for the operator (unverified: only shown when refusing).
+  const found = () => {
+    try {
+      return parseNote(note).signatures.map((s) => `${s.name}+${formatKeyId(s.keyId)}`);
+    } catch {
+      return [];
+    }
+  };
   const mismatch = (why: string, cause?: unknown) =>
     new AttestryError(
       'LOG_KEY_MISMATCH',
       `the log's checkpoints are not signed by this sequencer's keys (${why}): refusing to append. ` +
         `Start it with the log's own keys and origin (LOG_KEYS_DIR / LOG_*_KEY_FILE / LOG_ORIGIN, ` +
         `or the ATTESTRY_HOME the log was created with)`,
-      { details: { expected, found, origin }, ...(cause === undefined ? {} : { cause }) },
+      { details: { expected, found: found(), origin }, ...(cause === undefined ? {} : { cause }) },
     );
   let verified: readonly { name: string; keyId: number }[];
   try {

@@ -84,6 +84,8 @@ const waiter = new InclusionWaiter(
   (cp) => reader.offerCheckpoint(cp),
 );
 
+// The log id and public key, read once from tlog.log_identity (the gateway holds no log key).
+const logIdentity = tlogStore.logIdentitySource(pool);
 const router = new Router();
 registerTlogRoutes(router, reader);
 const ingest: IngestDeps = {
@@ -102,7 +104,7 @@ const ingest: IngestDeps = {
     keyHints: keyHintsFromLists(readJsonFiles(config.KEY_HINT_FILES)),
     clock: systemClock,
   }),
-  logId: tlogStore.logIdSource(pool),
+  logId: async () => (await logIdentity()).logId,
   maxBodyBytes: config.MAX_BODY_BYTES,
   waitTimeoutMs: config.INCLUSION_WAIT_MS,
   phase: ingestPhase,
@@ -113,7 +115,7 @@ router.on('GET', '/openapi.json', async ({ res }) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(openapi);
 });
-registerRekorRoutes(router, { ...ingest, logIdentity: tlogStore.logIdentitySource(pool) });
+registerRekorRoutes(router, { ...ingest, logIdentity });
 registerIndexRoutes(router, { pool, maxBodyBytes: config.MAX_BODY_BYTES });
 
 const readiness = { check: async () => [...(await checkDatabase(pool)), ...(await bus.check())] };
