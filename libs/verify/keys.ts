@@ -108,10 +108,20 @@ function defaultHashes(algorithm: KeyAlgorithm): HashAlgorithm[] {
   }
 }
 
-/** ECDSA signatures are DER; IEEE P1363 r||s (some DSSE signers) is turned into DER first. */
-function ecdsaDer(algorithm: KeyAlgorithm, signature: Uint8Array): Buffer {
+/**
+ * The DER encodings a signature may stand for. ECDSA signatures are DER; IEEE P1363 r||s (some
+ * DSSE signers) has exactly twice the field size and is turned into DER. A P1363 signature whose
+ * r begins with the byte 0x30 (1 in 256) looks like the start of DER, so a signature of that
+ * length starting with 0x30 is tried both ways: either way it must verify under the key.
+ */
+function ecdsaDerCandidates(algorithm: KeyAlgorithm, signature: Uint8Array): Buffer[] {
   const size = algorithm === 'ecdsa-p256' ? 32 : 48;
-  if (signature.length !== 2 * size || signature[0] === 0x30) return Buffer.from(signature);
+  if (signature.length !== 2 * size) return [Buffer.from(signature)];
+  const p1363 = p1363ToDer(signature, size);
+  return signature[0] === 0x30 ? [Buffer.from(signature), p1363] : [p1363];
+}
+
+function p1363ToDer(signature: Uint8Array, size: number): Buffer {
   const int = (b: Uint8Array): Buffer => {
     let v = Buffer.from(b);
     while (v.length > 1 && v[0] === 0) v = v.subarray(1);
@@ -143,7 +153,8 @@ export function verifyMessage(
     switch (info.algorithm) {
       case 'ecdsa-p256':
       case 'ecdsa-p384':
-        if (crypto.verify(info.key, message, ecdsaDer(info.algorithm, signature), { hash })) return true;
+        for (const der of ecdsaDerCandidates(info.algorithm, signature))
+          if (crypto.verify(info.key, message, der, { hash })) return true;
         break;
       case 'rsa':
         if (crypto.verify(info.key, message, signature, { hash })) return true;
@@ -190,12 +201,14 @@ export function verifyDigest(
     case 'ecdsa-p256':
     case 'ecdsa-p384': {
       const jwk = info.key.export({ format: 'jwk' });
-      return verifyEcdsaDigest(
-        info.algorithm === 'ecdsa-p256' ? 'P-256' : 'P-384',
-        jwkInt(jwk.x),
-        jwkInt(jwk.y),
-        digest,
-        ecdsaDer(info.algorithm, signature),
+      return ecdsaDerCandidates(info.algorithm, signature).some((der) =>
+        verifyEcdsaDigest(
+          info.algorithm === 'ecdsa-p256' ? 'P-256' : 'P-384',
+          jwkInt(jwk.x),
+          jwkInt(jwk.y),
+          digest,
+          der,
+        ),
       );
     }
     case 'rsa': {

@@ -8,7 +8,7 @@ import nodeCrypto from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { publicKeyInfo } from '../../../libs/verify/index.js';
-import { verifyDigest } from '../../../libs/verify/keys.js';
+import { verifyDigest, verifyMessage } from '../../../libs/verify/keys.js';
 import { parseDerEcdsaSignature, verifyEcdsaDigest } from '../../../libs/verify/prehashed.js';
 
 type Hash = 'sha256' | 'sha384' | 'sha512';
@@ -69,6 +69,22 @@ describe('verifyDigest agrees with OpenSSL', () => {
       );
     });
   }
+
+  it('accepts an IEEE P1363 signature whose r begins with 0x30 (it looks like DER)', () => {
+    // Found by the property above (seed 1235983874): 1 in 256 P1363 signatures start with 0x30.
+    const info = publicKeyInfo(keys.p256.publicKey);
+    let found = 0;
+    for (let i = 0; found < 3 && i < 20_000; i++) {
+      const m = Buffer.from(`p1363 ${i}`);
+      const sig = nodeCrypto.sign('sha256', m, { key: keys.p256.privateKey, dsaEncoding: 'ieee-p1363' });
+      if (sig[0] !== 0x30) continue;
+      found++;
+      assert.equal(verifyDigest(info, 'sha256', digestOf('sha256', m), sig), true);
+      assert.equal(verifyMessage(info, m, sig), true);
+      assert.equal(verifyMessage(info, Buffer.from('another message'), sig), false);
+    }
+    assert.equal(found, 3, 'three P1363 signatures starting with 0x30 were made');
+  });
 
   it('never accepts a signature made by another key or over another hash', () => {
     const m = Buffer.from('message');
